@@ -1,0 +1,1 @@
+"""HTTP and command-line entry points of the ledger, and the one place that wires settings."""

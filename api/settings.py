@@ -1,0 +1,60 @@
+"""Configuration from the environment (prefix LEDGER_), and the event store it selects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/ledger.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; the defaults run the embedded SQLite ledger."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Seconds a writer waits for the event table's lock before giving up (0 would wait forever).
+    store_lock_timeout: int = 5
+    store_pool_size: int = 5
+    store_max_overflow: int = 10
+    # Seconds to wait for a connection from the pool.
+    store_connect_timeout: int = 10
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for the store named by `database_url`."""
+        url = urlsplit(self.database_url)
+        if url.scheme == "sqlite":
+            # sqlite:///relative/path or sqlite:////absolute/path
+            path = Path(unquote(url.path[1:]))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": str(self.store_lock_timeout),
+            }
+        if url.scheme in ("postgresql", "postgres"):
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+                "POSTGRES_HOST": url.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": unquote(url.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(url.password or ""),
+                # postgresql://.../db?schema=name keeps the ledger's tables in their own schema.
+                "POSTGRES_SCHEMA": parse_qs(url.query).get("schema", [""])[0],
+                "POSTGRES_LOCK_TIMEOUT": str(self.store_lock_timeout),
+                "POSTGRES_POOL_SIZE": str(self.store_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.store_max_overflow),
+                "POSTGRES_CONNECT_TIMEOUT": str(self.store_connect_timeout),
+                # Never the DB-functions insert path: it skips the table lock that keeps
+                # commit order equal to log order, and followers were seen to miss events.
+                "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            }
+        raise ValueError(
+            f"LEDGER_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}"
+        )

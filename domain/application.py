@@ -1,0 +1,209 @@
+"""How every command runs: load, decide, save atomically, with idempotency keys and versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+
+from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
+from domain.episode import Episode
+from domain.facility import Facility
+from domain.idempotency import IdempotencyRecord, idempotency_record_id
+
+A = TypeVar("A", bound=LedgerAggregate)
+# A racing writer that is not pinned to a version is re-run on fresh state this many times.
+ATTEMPTS = 3
+
+
+class StaleVersionError(DomainError):
+    """The command was decided on a version of the aggregate that is no longer the latest."""
+
+    rule = "stale_version"
+
+
+class ConcurrentWriteError(DomainError):
+    """Other writers kept changing the same aggregates; the command can be retried."""
+
+    rule = "concurrent_write"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who sends a command, and the optional idempotency key and expected version with it."""
+
+    actor: Actor
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command answers: the id it created or changed, that aggregate's version, log position.
+
+    On an idempotent replay, `position` is the log position at the time of the replay: at or after
+    the first answer's, so a reader waiting for it still sees the command's effects.
+    """
+
+    id: UUID
+    version: int
+    position: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a command decided: the id to answer with, its version, and the aggregates to save."""
+
+    id: UUID
+    version: int
+    aggregates: tuple[LedgerAggregate, ...]
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def fingerprint(command: str, params: Mapping[str, Any]) -> str:
+    """A digest of the command and its arguments, to tell a replay from a reused key."""
+    canonical = json.dumps([command, params], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+class LedgerCore(Application[UUID]):
+    """The machinery under the ledger's commands; `Ledger` adds one method per command."""
+
+    name = "Ledger"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Episode: 100, Facility: 100}
+
+    def __init__(
+        self, env: Mapping[str, str] | None = None, clock: Callable[[], date] = utc_today
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.snapshot_failures = 0
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
+        """The aggregate as now recorded, refusing a missing id or a different kind of aggregate."""
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no {cls.__name__.lower()} {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(f"no {cls.__name__.lower()} {aggregate_id}")
+        if expected_version is not None and aggregate.version != expected_version:
+            raise StaleVersionError(
+                f"{cls.__name__.lower()} {aggregate_id} is at version {aggregate.version},"
+                f" not {expected_version}"
+            )
+        return aggregate
+
+    def execute(
+        self,
+        ctx: Context,
+        command: str,
+        params: Mapping[str, Any],
+        decide: Callable[[date], Decision],
+    ) -> CommandResult:
+        """Run one command: replay it if its key was seen, else decide and save all at once.
+
+        `params` are the command's arguments (a method's `locals()`): `self`, `ctx` and callables
+        are left out of the fingerprint, as are ids the command generates (pass them as None).
+
+        A write that lost a race is decided again on fresh state (so the loser of the last bed hears
+        "no bed", not "try again"), unless the caller pinned a version with `expected_version`.
+        """
+        arguments = {
+            k: v for k, v in params.items() if k not in ("self", "ctx") and not callable(v)
+        }
+        digest = fingerprint(command, arguments)
+        for attempt in range(1, ATTEMPTS + 1):
+            replay = self._replay(ctx, digest)
+            if replay is not None:
+                return replay
+            today = self.clock()
+            decision = decide(today)
+            aggregates = list(decision.aggregates)
+            if ctx.idempotency_key is not None:
+                aggregates.append(
+                    IdempotencyRecord.record(
+                        key=ctx.idempotency_key,
+                        fingerprint=digest,
+                        result_id=decision.id,
+                        result_version=decision.version,
+                        by=ctx.actor,
+                        today=today,
+                    )
+                )
+            try:
+                recordings = self.save(*aggregates)
+            except IntegrityError:
+                if ctx.expected_version is not None:
+                    raise StaleVersionError("another command changed it first") from None
+                if attempt == ATTEMPTS:
+                    raise ConcurrentWriteError("too many concurrent writers; retry") from None
+                continue
+            return CommandResult(decision.id, decision.version, recordings[-1].notification.id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _change(
+        self,
+        ctx: Context,
+        cls: type[Any],
+        aggregate_id: UUID,
+        command: str,
+        params: dict[str, Any],
+        act: Callable[[Any, date], object],
+        result_id: UUID | None = None,
+    ) -> CommandResult:
+        """Load one aggregate (at the expected version, if given), apply one command, save it."""
+
+        def decide(today: date) -> Decision:
+            aggregate = self.load(cls, aggregate_id, ctx.expected_version)
+            act(aggregate, today)
+            return Decision(result_id or aggregate_id, aggregate.version, (aggregate,))
+
+        return self.execute(ctx, command, params, decide)
+
+    def _replay(self, ctx: Context, digest: str) -> CommandResult | None:
+        if ctx.idempotency_key is None:
+            return None
+        record_id = idempotency_record_id(ctx.actor.subject, ctx.idempotency_key)
+        try:
+            record: object = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        record.check_same_command(digest)
+        position = self.recorder.max_notification_id() or 0
+        return CommandResult(record.result_id, record.result_version, position, replayed=True)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        # Snapshots are written after the command's events committed: failing the command now
+        # would tell the caller it did not happen when it did. The next snapshot catches up.
+        try:
+            super()._take_snapshots(processing_event)
+        except PersistenceError:
+            self.snapshot_failures += 1

@@ -1,0 +1,60 @@
+"""Idempotency keys: an index aggregate per key, saved in the same transaction as the command."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.base import Actor, DomainError, LedgerAggregate, stable_topics, stamp
+
+IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:ledger:idempotency-key")
+
+
+class IdempotencyKeyReusedError(DomainError):
+    """The key was already used for a different command."""
+
+    rule = "idempotency_key_reused"
+
+
+def idempotency_record_id(subject: str, key: str) -> UUID:
+    """Keys are scoped to who sent them: two devices cannot collide on each other's keys."""
+    return uuid5(IDEMPOTENCY_NAMESPACE, f"{subject}\n{key}")
+
+
+@stable_topics("IdempotencyRecord")
+class IdempotencyRecord(LedgerAggregate):
+    """The first answer to a command sent with an idempotency key, and what that command was."""
+
+    def __init__(self, fingerprint: str, result_id: UUID, result_version: int) -> None:
+        self.fingerprint = fingerprint
+        self.result_id = result_id
+        self.result_version = result_version
+
+    class Recorded(LedgerAggregate.Created):
+        fingerprint: str
+        result_id: UUID
+        result_version: int
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        key: str,
+        fingerprint: str,
+        result_id: UUID,
+        result_version: int,
+        by: Actor,
+        today: date,
+    ) -> IdempotencyRecord:
+        return cls._create(
+            cls.Recorded,
+            id=idempotency_record_id(by.subject, key),
+            fingerprint=fingerprint,
+            result_id=result_id,
+            result_version=result_version,
+            **stamp(by, today),
+        )
+
+    def check_same_command(self, fingerprint: str) -> None:
+        if fingerprint != self.fingerprint:
+            raise IdempotencyKeyReusedError("this idempotency key was used for another command")

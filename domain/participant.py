@@ -1,0 +1,160 @@
+"""A participant: who the ledger serves, described without any personal data."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.base import (
+    Actor,
+    DomainError,
+    InvalidValueError,
+    LedgerAggregate,
+    check_occurred_on,
+    one_of,
+    stable_topics,
+    stamp,
+)
+from domain.vocabulary import InstitutionKind, Residence, TargetGroup
+
+EARLIEST_BIRTH_YEAR = 1900
+
+
+class ParticipantErasedError(DomainError):
+    """The participant was erased: nothing more can be recorded about them."""
+
+    rule = "participant_erased"
+
+
+class ConsentRequiredError(DomainError):
+    """Opening an episode needs the participant's consent on record."""
+
+    rule = "consent_required"
+
+
+@stable_topics("Participant")
+class Participant(LedgerAggregate):
+    """A person taken into a program: target groups, settlement, birth year, prior residence."""
+
+    def __init__(
+        self, target_groups: list[str], settlement: str, birth_year: int, prior_residence: str
+    ) -> None:
+        self.target_groups = target_groups
+        self.settlement = settlement
+        self.birth_year = birth_year
+        self.prior_residence = prior_residence
+        self.consents: list[str] = []
+        self.erased = False
+
+    class Registered(LedgerAggregate.Created):
+        target_groups: list[str]
+        settlement: str
+        birth_year: int
+        prior_residence: str
+
+    class ConsentRecorded(LedgerAggregate.Event):
+        scope: str
+        document_ref: str
+
+        def apply(self, aggregate: Any) -> None:
+            if self.scope not in aggregate.consents:
+                aggregate.consents.append(self.scope)
+
+    class ConsentWithdrawn(LedgerAggregate.Event):
+        scope: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.consents.remove(self.scope)
+
+    class InstitutionalApplicationWithdrawn(LedgerAggregate.Event):
+        institution_kind: str
+
+    class InstitutionalAdmission(LedgerAggregate.Event):
+        institution_kind: str
+
+    class Erased(LedgerAggregate.Event):
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.erased = True
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        target_groups: list[TargetGroup],
+        settlement: str,
+        birth_year: int,
+        prior_residence: Residence,
+        by: Actor,
+        today: date,
+    ) -> Participant:
+        if not target_groups:
+            raise InvalidValueError("a participant belongs to at least one target group")
+        if not settlement.strip():
+            raise InvalidValueError("settlement is required")
+        if not EARLIEST_BIRTH_YEAR <= birth_year <= today.year:
+            raise InvalidValueError(f"birth_year {birth_year} is not plausible")
+        return cls._create(
+            cls.Registered,
+            target_groups=sorted({one_of(TargetGroup, group) for group in target_groups}),
+            settlement=settlement.strip(),
+            birth_year=birth_year,
+            prior_residence=one_of(Residence, prior_residence),
+            **stamp(by, today),
+        )
+
+    def record_consent(
+        self, scope: str, document_ref: str, occurred_on: date, by: Actor, today: date
+    ) -> None:
+        self._check_live(occurred_on, today)
+        if not scope.strip():
+            raise InvalidValueError("consent needs a scope")
+        self.trigger_event(
+            self.ConsentRecorded, scope=scope, document_ref=document_ref, **stamp(by, occurred_on)
+        )
+
+    def withdraw_consent(self, scope: str, occurred_on: date, by: Actor, today: date) -> None:
+        self._check_live(occurred_on, today)
+        if scope not in self.consents:
+            raise InvalidValueError(f"no consent with scope {scope!r} is on record")
+        self.trigger_event(self.ConsentWithdrawn, scope=scope, **stamp(by, occurred_on))
+
+    def withdraw_institutional_application(
+        self, institution_kind: InstitutionKind, occurred_on: date, by: Actor, today: date
+    ) -> None:
+        self._check_live(occurred_on, today)
+        self.trigger_event(
+            self.InstitutionalApplicationWithdrawn,
+            institution_kind=one_of(InstitutionKind, institution_kind),
+            **stamp(by, occurred_on),
+        )
+
+    def record_institutional_admission(
+        self, institution_kind: InstitutionKind, occurred_on: date, by: Actor, today: date
+    ) -> None:
+        self._check_live(occurred_on, today)
+        self.trigger_event(
+            self.InstitutionalAdmission,
+            institution_kind=one_of(InstitutionKind, institution_kind),
+            **stamp(by, occurred_on),
+        )
+
+    def erase(self, reason: str, by: Actor, today: date) -> None:
+        self._check_live(today, today)
+        if not reason.strip():
+            raise InvalidValueError("erasure needs a reason")
+        self.trigger_event(self.Erased, reason=reason, **stamp(by, today))
+
+    def check_not_erased(self) -> None:
+        if self.erased:
+            raise ParticipantErasedError(f"participant {self.id} was erased")
+
+    def check_can_open_episode(self) -> None:
+        self.check_not_erased()
+        if not self.consents:
+            raise ConsentRequiredError(f"participant {self.id} has no consent on record")
+
+    def _check_live(self, occurred_on: date, today: date) -> None:
+        self.check_not_erased()
+        check_occurred_on(occurred_on, today)
