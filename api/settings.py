@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     # Seconds to wait for a connection from the pool.
     store_connect_timeout: int = 10
 
+    def read_model_env(self) -> dict[str, str]:
+        """Where read models live: beside the events on PostgreSQL, their own file on SQLite."""
+        env = self.event_store_env()
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            # A file of their own: projection threads then never wait for the event writer's lock.
+            events_file = Path(env["SQLITE_DBNAME"])
+            env["SQLITE_DBNAME"] = str(events_file.with_suffix(".readmodels" + events_file.suffix))
+        return env
+
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for the store named by `database_url`."""
         url = urlsplit(self.database_url)

@@ -1,0 +1,290 @@
+"""Outcomes read model: indicator counts per program, period and target group, with their evidence.
+
+Every counted participant comes with the ids of the events that prove it (`entry_id` of an
+episode's or a participant's event), so an assessor can replay exactly those. Effective dates
+decide the period; voided entries are not counted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.episode import Episode
+from domain.participant import Participant
+from domain.program import Program
+from domain.tracks import entry_id
+from domain.vocabulary import Indicator, ServiceKind, Specialist
+from projections.model import Reading, ReadModel, handles
+from projections.store import Tx
+
+CONSULTING = {Specialist.PSYCHOLOGIST, Specialist.LAWYER, Specialist.DOCTOR}
+CONSULTATIONS = {
+    ServiceKind.CONSULTATION_PSYCHOLOGIST,
+    ServiceKind.CONSULTATION_LAWYER,
+    ServiceKind.CONSULTATION_DOCTOR,
+}
+RETURNED = "returned_to_institution"
+# Indicators the report answers, in this order (employment also split by kind).
+REPORTED = (
+    Indicator.SERVED, Indicator.HOUSED, Indicator.CONSULTED, Indicator.TRAINED, Indicator.EMPLOYED,
+    "employed_open_market", "employed_supported_workshop", Indicator.APPLICATIONS_WITHDRAWN,
+    RETURNED, Indicator.NO_RETURN_TO_INSTITUTION, Indicator.COURSE_STARTED_WITHIN_LIMIT,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IndicatorCount:
+    """How many participants an indicator counts, its target, and the proof for each one."""
+
+    indicator: str
+    count: int
+    target: int | None
+    evidence: dict[str, list[str]]  # participant id -> ids of the events that prove it
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    program_id: str
+    start: date
+    end: date
+    target_group: str | None
+    indicators: list[IndicatorCount]
+
+    def count(self, indicator: str) -> int:
+        return next(i.count for i in self.indicators if i.indicator == indicator)
+
+
+class Outcomes(ReadModel):
+    """Facts that count towards indicators, one row per proving event."""
+
+    name = "outcomes"
+    TABLES: ClassVar[dict[str, str]] = {
+        "programs": "program_id TEXT PRIMARY KEY, targets TEXT NOT NULL, course_limit_days INTEGER",
+        "participants": "participant_id TEXT PRIMARY KEY, target_groups TEXT NOT NULL",
+        "episodes": (
+            "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, participant_id TEXT NOT NULL,"
+            " opened_on TEXT NOT NULL, closed_on TEXT, opened_entry TEXT NOT NULL"
+        ),
+        "tracks": "track_id TEXT PRIMARY KEY, detail TEXT NOT NULL, started_on TEXT NOT NULL",
+        "facts": (
+            "entry_id TEXT PRIMARY KEY, program_id TEXT, participant_id TEXT NOT NULL,"
+            " indicator TEXT NOT NULL, detail TEXT, occurred_on TEXT NOT NULL,"
+            " position INTEGER NOT NULL, voided INTEGER NOT NULL DEFAULT 0"
+        ),
+    }
+    INDEXES = (("facts", "program_id, occurred_on"), ("episodes", "program_id"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._episodes: dict[str, tuple[str, str]] = {}
+
+    @handles(Program.Defined)
+    def _program(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.t('programs')} VALUES (?, ?, ?)",
+            (str(event.originator_id), json.dumps(event.targets), event.course_start_limit_days),
+        )
+
+    @handles(Program.TargetsRevised)
+    def _targets(self, tx: Tx, event: Any, position: int) -> None:
+        rows = tx.execute(
+            f"SELECT targets FROM {self.t('programs')} WHERE program_id = ?",
+            (str(event.originator_id),),
+        )
+        targets = {**json.loads(rows[0][0]), **event.targets}
+        tx.execute(
+            f"UPDATE {self.t('programs')} SET targets = ? WHERE program_id = ?",
+            (json.dumps(targets), str(event.originator_id)),
+        )
+
+    @handles(Participant.Registered)
+    def _participant(self, tx: Tx, event: Any, position: int) -> None:
+        groups = "," + ",".join(event.target_groups) + ","
+        tx.execute(
+            f"INSERT INTO {self.t('participants')} VALUES (?, ?)",
+            (str(event.originator_id), groups),
+        )
+
+    @handles(Participant.InstitutionalApplicationWithdrawn, Participant.InstitutionalAdmission)
+    def _institution(self, tx: Tx, event: Any, position: int) -> None:
+        withdrawn = isinstance(event, Participant.InstitutionalApplicationWithdrawn)
+        indicator = Indicator.APPLICATIONS_WITHDRAWN if withdrawn else RETURNED
+        self._fact(
+            tx, event, position, None, str(event.originator_id), indicator, event.institution_kind
+        )
+
+    @handles(Episode.Opened)
+    def _opened(self, tx: Tx, event: Any, position: int) -> None:
+        episode, program, participant = map(
+            str, (event.originator_id, event.program_id, event.participant_id)
+        )
+        tx.execute(
+            f"INSERT INTO {self.t('episodes')} VALUES (?, ?, ?, ?, NULL, ?)",
+            (
+                episode,
+                program,
+                participant,
+                event.occurred_on.isoformat(),
+                str(entry_id(event.originator_id, 1)),
+            ),
+        )
+        self._episodes[episode] = (program, participant)
+
+    @handles(Episode.Closed)
+    def _closed(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"UPDATE {self.t('episodes')} SET closed_on = ? WHERE episode_id = ?",
+            (event.occurred_on.isoformat(), str(event.originator_id)),
+        )
+
+    @handles(Episode.ReferralMade, Episode.CourseRequested)
+    def _track_started(self, tx: Tx, event: Any, position: int) -> None:
+        made = isinstance(event, Episode.ReferralMade)
+        track, detail = (event.referral_id, event.specialist) if made else (event.course_id, "")
+        tx.execute(
+            f"INSERT INTO {self.t('tracks')} VALUES (?, ?, ?)",
+            (str(track), detail, event.occurred_on.isoformat()),
+        )
+
+    @handles(
+        Episode.PlacementStarted, Episode.ReferralCompleted, Episode.ServiceDelivered,
+        Episode.CourseCompleted, Episode.JobStarted, Episode.CourseEnrolled,
+    )  # fmt: skip
+    def _episode_fact(self, tx: Tx, event: Any, position: int) -> None:
+        indicator, detail = self._indicator(tx, event)
+        if indicator is not None:
+            program, participant = self._episode(tx, str(event.originator_id))
+            self._fact(tx, event, position, program, participant, indicator, detail)
+
+    @handles(Episode.EntryVoided)
+    def _voided(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"UPDATE {self.t('facts')} SET voided = 1 WHERE entry_id = ?", (str(event.event_id),)
+        )
+
+    def _indicator(self, tx: Tx, event: Any) -> tuple[str | None, str | None]:
+        if isinstance(event, Episode.PlacementStarted):
+            return Indicator.HOUSED, str(event.facility_id)
+        if isinstance(event, Episode.CourseCompleted):
+            return Indicator.TRAINED, None
+        if isinstance(event, Episode.JobStarted):
+            return Indicator.EMPLOYED, event.employment
+        if isinstance(event, Episode.ServiceDelivered):
+            return (
+                (Indicator.CONSULTED, event.kind) if event.kind in CONSULTATIONS else (None, None)
+            )
+        track_id = (
+            event.referral_id if isinstance(event, Episode.ReferralCompleted) else event.course_id
+        )
+        [(detail, started_on)] = tx.execute(
+            f"SELECT detail, started_on FROM {self.t('tracks')} WHERE track_id = ?",
+            (str(track_id),),
+        )
+        if isinstance(event, Episode.ReferralCompleted):
+            return (Indicator.CONSULTED, detail) if detail in CONSULTING else (None, None)
+        program, _ = self._episode(tx, str(event.originator_id))
+        [(limit,)] = tx.execute(
+            f"SELECT course_limit_days FROM {self.t('programs')} WHERE program_id = ?", (program,)
+        )
+        waited = (event.occurred_on - date.fromisoformat(started_on)).days
+        return (
+            (Indicator.COURSE_STARTED_WITHIN_LIMIT, str(waited))
+            if waited <= limit
+            else (None, None)
+        )
+
+    def _fact(
+        self, tx: Tx, event: Any, position: int, program: str | None, participant: str,
+        indicator: str, detail: str | None,
+    ) -> None:  # fmt: skip
+        tx.execute(
+            f"INSERT INTO {self.t('facts')} VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            (
+                str(entry_id(event.originator_id, event.originator_version)), program, participant,
+                str(indicator), detail, event.occurred_on.isoformat(), position,
+            ),
+        )  # fmt: skip
+
+    def _episode(self, tx: Tx, episode: str) -> tuple[str, str]:
+        if episode not in self._episodes:
+            [(program, participant)] = tx.execute(
+                f"SELECT program_id, participant_id FROM {self.t('episodes')} WHERE episode_id = ?",
+                (episode,),
+            )
+            self._episodes[episode] = (program, participant)
+        return self._episodes[episode]
+
+    def follow_switch(self) -> None:
+        generation = self.generation
+        super().follow_switch()
+        if generation != self.generation:
+            self._episodes.clear()
+
+    # Queries.
+
+    def report(
+        self,
+        reading: Reading,
+        program_id: UUID,
+        start: date,
+        end: date,
+        target_group: str | None = None,
+    ) -> OutcomeReport:
+        """Indicator counts for episodes and facts effective in [start, end]."""
+        program, period = str(program_id), (start.isoformat(), end.isoformat())
+        targets_rows = reading.tx.execute(
+            f"SELECT targets FROM {reading.t('programs')} WHERE program_id = ?", (program,)
+        )
+        if not targets_rows:
+            raise LookupError(f"no program {program_id}")
+        targets: dict[str, int] = json.loads(targets_rows[0][0])
+        group_join, group_args = "", []
+        if target_group is not None:
+            group_join = (
+                f" JOIN {reading.t('participants')} g ON g.participant_id = x.participant_id"
+                " AND g.target_groups LIKE ?"
+            )
+            group_args = [f"%,{target_group},%"]
+        episodes = reading.t("episodes")
+        served = reading.tx.execute(
+            f"SELECT x.participant_id, x.opened_entry FROM {episodes} x{group_join}"
+            " WHERE x.program_id = ? AND x.opened_on <= ?"
+            " AND (x.closed_on IS NULL OR x.closed_on >= ?)",
+            (*group_args, program, period[1], period[0]),
+        )
+        facts = reading.tx.execute(
+            "SELECT x.indicator, x.detail, x.participant_id, x.entry_id"
+            f" FROM {reading.t('facts')} x"
+            f"{group_join} WHERE x.voided = 0 AND x.occurred_on >= ? AND x.occurred_on <= ? AND ("
+            " x.program_id = ? OR (x.program_id IS NULL AND EXISTS ("
+            f"  SELECT 1 FROM {episodes} e WHERE e.participant_id = x.participant_id"
+            "   AND e.program_id = ? AND e.opened_on <= x.occurred_on"
+            "   AND (e.closed_on IS NULL OR e.closed_on >= x.occurred_on))))"
+            " ORDER BY x.position",
+            (*group_args, *period, program, program),
+        )
+        evidence: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for participant, opened_entry in served:
+            evidence[Indicator.SERVED][participant].append(opened_entry)
+        for indicator, detail, participant, proof in facts:
+            evidence[indicator][participant].append(proof)
+            if indicator == Indicator.EMPLOYED:
+                evidence[f"employed_{detail}"][participant].append(proof)
+        returned = evidence[RETURNED]
+        evidence[Indicator.NO_RETURN_TO_INSTITUTION] = defaultdict(list, {
+            participant: proofs
+            for participant, proofs in evidence[Indicator.SERVED].items()
+            if participant not in returned
+        })  # fmt: skip
+        return OutcomeReport(
+            program, start, end, target_group,
+            [
+                IndicatorCount(str(i), len(evidence[i]), targets.get(str(i)), dict(evidence[i]))
+                for i in REPORTED
+            ],
+        )  # fmt: skip

@@ -1,0 +1,136 @@
+"""Following the log into read models: a transaction per batch, rows and position together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import Application
+
+from projections.model import ReadModel
+
+DEFAULT_BATCH = 500
+
+
+class ReadModelTimeoutError(Exception):
+    """A read model did not reach the asked log position in time."""
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class Follower:
+    """Feeds the log, in order and in batches, to one read model.
+
+    Only the model's own topics are read (filtered in SQL). The position recorded after a batch
+    is the log head the batch was read up to: commits are in log order (the store's table lock),
+    so nothing at or below a visible head can still appear.
+    """
+
+    def __init__(
+        self,
+        ledger: Application[Any],
+        model: ReadModel,
+        batch_size: int = DEFAULT_BATCH,
+        follow_switches: bool = True,
+    ) -> None:
+        self.ledger = ledger
+        self.model = model
+        self.batch_size = batch_size
+        self.follow_switches = follow_switches
+        self.topics = model.topics()
+
+    def catch_up_once(self) -> int:
+        """Process one batch; return how far the position advanced (0: nothing new)."""
+        if self.follow_switches:
+            self.model.follow_switch()
+        start = self.model.position()
+        head = self.ledger.recorder.max_notification_id() or 0
+        if head <= start:
+            return 0
+        notifications = self.ledger.recorder.select_notifications(
+            start + 1, self.batch_size, stop=head, topics=self.topics
+        )
+        full = len(notifications) == self.batch_size
+        reached = notifications[-1].id if full else head
+        events = [(self.ledger.mapper.to_domain_event(n), n.id) for n in notifications]
+        with self.model.store.transaction() as tx:
+            self.model.process(tx, events)
+            tx.track(self.model.tracking_name, reached)
+        return reached - start
+
+    def catch_up(self, stop: threading.Event | None = None) -> int:
+        """Process batches until the head; return how many log positions were covered."""
+        covered = 0
+        while stop is None or not stop.is_set():
+            advanced = self.catch_up_once()
+            if not advanced:
+                break
+            covered += advanced
+        return covered
+
+    def run(self, stop: threading.Event, poll_interval: float = 0.1) -> None:
+        """Follow the log until `stop` is set; finishes the batch in hand first."""
+        while not stop.is_set():
+            if not self.catch_up(stop):
+                stop.wait(poll_interval)
+
+    def status(self) -> Status:
+        return Status(
+            self.model.name, self.model.position(), self.ledger.recorder.max_notification_id() or 0
+        )
+
+
+def wait_for(model: ReadModel, position: int, timeout: float = 5.0) -> None:
+    """Block until the live read model has processed `position` (read-your-writes), or time out."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        if model.live_position() >= position:
+            return
+        if time.monotonic() >= deadline:
+            raise ReadModelTimeoutError(
+                f"{model.name} has not reached position {position} within {timeout} s"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+class ProjectionHost:
+    """Runs followers in background threads (the embedded default: API process, SQLite)."""
+
+    def __init__(self, followers: list[Follower], poll_interval: float = 0.05) -> None:
+        self.followers = followers
+        self.poll_interval = poll_interval
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for follower in self.followers:
+            follower.model.create_tables()
+            thread = threading.Thread(
+                target=follower.run,
+                args=(self.stopping, self.poll_interval),
+                name=f"projection-{follower.model.name}",
+                daemon=True,
+            )
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def statuses(self) -> list[Status]:
+        return [follower.status() for follower in self.followers]

@@ -1,0 +1,174 @@
+"""Services read model: counts and quantities per program, kind, settlement and month."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.episode import Episode
+from domain.tracks import entry_id
+from projections.model import Reading, ReadModel, handles
+from projections.store import Tx
+
+DIMENSIONS = ("kind", "settlement", "month", "staff")
+Key = tuple[str, str, str, str]  # program, kind, settlement, month
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """One cell of the report: the dimensions asked for, and what was delivered there."""
+
+    dimensions: dict[str, str]
+    services: int
+    quantity: int
+
+
+def _whole_months(start: date | None, end: date | None) -> bool:
+    """Whether [start, end] covers whole months, so the monthly totals answer it."""
+    return (start is None or start.day == 1) and (end is None or (end + timedelta(days=1)).day == 1)
+
+
+class Services(ReadModel):
+    """How many services of each kind were delivered where and when, per program (not voided)."""
+
+    name = "services"
+    TABLES: ClassVar[dict[str, str]] = {
+        "episodes": "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL",
+        "entries": (
+            "entry_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, kind TEXT NOT NULL,"
+            " settlement TEXT NOT NULL, occurred_on TEXT NOT NULL, month TEXT NOT NULL,"
+            " quantity INTEGER NOT NULL, staff TEXT NOT NULL, voided INTEGER NOT NULL DEFAULT 0"
+        ),
+        "totals": (
+            "program_id TEXT NOT NULL, kind TEXT NOT NULL, settlement TEXT NOT NULL,"
+            " month TEXT NOT NULL, services INTEGER NOT NULL, quantity INTEGER NOT NULL,"
+            " PRIMARY KEY (program_id, kind, settlement, month)"
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._programs: dict[str, str] = {}
+        self._new_entries: list[tuple[Any, ...]] = []
+        self._voided: list[str] = []
+        self._counts: Counter[Key] = Counter()
+        self._quantities: Counter[Key] = Counter()
+
+    @handles(Episode.Opened)
+    def _opened(self, tx: Tx, event: Any, position: int) -> None:
+        episode, program = str(event.originator_id), str(event.program_id)
+        tx.execute(f"INSERT INTO {self.t('episodes')} VALUES (?, ?)", (episode, program))
+        self._programs[episode] = program
+
+    @handles(Episode.ServiceDelivered)
+    def _delivered(self, tx: Tx, event: Any, position: int) -> None:
+        program = self._program_of(tx, str(event.originator_id))
+        month = event.occurred_on.isoformat()[:7]
+        key = (program, event.kind, event.settlement, month)
+        self._new_entries.append(
+            (
+                str(entry_id(event.originator_id, event.originator_version)),
+                program, event.kind, event.settlement, event.occurred_on.isoformat(), month,
+                event.quantity, event.recorded_by,
+            )
+        )  # fmt: skip
+        self._counts[key] += 1
+        self._quantities[key] += event.quantity
+
+    @handles(Episode.EntryVoided)
+    def _voided_entry(self, tx: Tx, event: Any, position: int) -> None:
+        voided = str(event.event_id)
+        found = [e for e in self._new_entries if e[0] == voided] or tx.execute(
+            f"SELECT entry_id, program_id, kind, settlement, occurred_on, month, quantity"
+            f" FROM {self.t('entries')} WHERE entry_id = ?",
+            (voided,),
+        )
+        if not found:
+            return  # not a service: another kind of entry was voided
+        _, program, kind, settlement, _, month, quantity = found[0][:7]
+        key = (program, kind, settlement, month)
+        self._counts[key] -= 1
+        self._quantities[key] -= quantity
+        self._voided.append(voided)
+
+    def flush(self, tx: Tx) -> None:
+        tx.executemany(
+            f"INSERT INTO {self.t('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            self._new_entries,
+        )
+        totals = self.t("totals")
+        tx.executemany(
+            f"INSERT INTO {totals} VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (program_id, kind, settlement, month) DO UPDATE SET"
+            f" services = {totals}.services + excluded.services,"
+            f" quantity = {totals}.quantity + excluded.quantity",
+            [(*key, count, self._quantities[key]) for key, count in self._counts.items()],
+        )
+        tx.executemany(
+            f"UPDATE {self.t('entries')} SET voided = 1 WHERE entry_id = ?",
+            [(voided,) for voided in self._voided],
+        )
+        self._new_entries, self._voided = [], []
+        self._counts, self._quantities = Counter(), Counter()
+
+    def _program_of(self, tx: Tx, episode: str) -> str:
+        if episode not in self._programs:
+            rows = tx.execute(
+                f"SELECT program_id FROM {self.t('episodes')} WHERE episode_id = ?", (episode,)
+            )
+            self._programs[episode] = rows[0][0]
+        return self._programs[episode]
+
+    def follow_switch(self) -> None:
+        generation = self.generation
+        super().follow_switch()
+        if generation != self.generation:
+            self._programs.clear()
+
+    # Queries.
+
+    def report(
+        self,
+        reading: Reading,
+        program_id: UUID,
+        start: date | None = None,
+        end: date | None = None,
+        by: tuple[str, ...] = ("kind", "settlement", "month"),
+    ) -> list[ServiceRow]:
+        """Services and quantities by the asked dimensions, effective dates in [start, end]."""
+        unknown = set(by) - set(DIMENSIONS)
+        if unknown:
+            raise ValueError(f"unknown dimensions {sorted(unknown)}; use {DIMENSIONS}")
+        columns = ", ".join(by)
+        group = f" GROUP BY {columns} ORDER BY {columns}" if by else ""
+        select = f"SELECT {columns + ', ' if by else ''}"
+        params: list[Any] = [str(program_id)]
+        if "staff" in by or not _whole_months(start, end):
+            where = "program_id = ? AND voided = 0"
+            if start:
+                where += " AND occurred_on >= ?"
+                params.append(start.isoformat())
+            if end:
+                where += " AND occurred_on <= ?"
+                params.append(end.isoformat())
+            sql = f"{select}COUNT(*), SUM(quantity) FROM {reading.t('entries')} WHERE {where}"
+        else:
+            where = "program_id = ?"
+            if start:
+                where += " AND month >= ?"
+                params.append(start.isoformat()[:7])
+            if end:
+                where += " AND month <= ?"
+                params.append(end.isoformat()[:7])
+            sql = f"{select}SUM(services), SUM(quantity) FROM {reading.t('totals')} WHERE {where}"
+        rows = reading.tx.execute(sql + group, params)
+        return [
+            ServiceRow(
+                dict(zip(by, row[: len(by)], strict=True)), int(row[-2] or 0), int(row[-1] or 0)
+            )
+            for row in rows
+            if row[-2]
+        ]

@@ -1,0 +1,90 @@
+"""Where read models live: the library's tracking recorder and datastore, for PostgreSQL or SQLite.
+
+Read-model SQL is written once: `?` placeholders, portable types (TEXT dates, INTEGER flags).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.utils import Environment
+from psycopg.rows import tuple_row
+
+GENERATIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS read_model_generations ("
+    "name TEXT PRIMARY KEY, generation INTEGER NOT NULL)"
+)
+
+
+class Tx:
+    """One read-model transaction: rows and the tracking position commit together."""
+
+    def __init__(self, cursor: Any, recorder: TrackingRecorder, postgres: bool) -> None:
+        self._cursor = cursor
+        self._recorder = recorder
+        self._postgres = postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if not self._postgres:
+            self._cursor.execute(sql, tuple(params))
+            return [tuple(row) for row in self._cursor.fetchall()]
+        # The library's cursors make dicts, which fold repeated column names (two SUMs) into one.
+        dict_rows = self._cursor.row_factory
+        self._cursor.row_factory = tuple_row
+        try:
+            self._cursor.execute(self._sql(sql), tuple(params))
+            return list(self._cursor.fetchall()) if self._cursor.description else []
+        finally:
+            self._cursor.row_factory = dict_rows
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def track(self, name: str, position: int) -> None:
+        """Record the position reached; refuses (IntegrityError) one that does not advance."""
+        self._recorder._insert_tracking(self._cursor, Tracking(name, position))  # type: ignore[attr-defined]
+
+
+class ReadStore:
+    """Transactions and tracking positions on the read models' database."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        # The name gives PostgreSQL's tracking table its name: readmodels_tracking.
+        environment = Environment(name="ReadModels", env=dict(env))
+        self.factory = InfrastructureFactory.construct(environment)
+        self.recorder = self.factory.tracking_recorder()
+        self.postgres = "postgres" in type(self.recorder).__module__
+        self.tracking_table = "readmodels_tracking" if self.postgres else "tracking"
+        with self.transaction() as tx:
+            tx.execute(GENERATIONS_DDL)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.factory.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            yield Tx(cursor, self.recorder, self.postgres)
+
+    def position(self, tracking_name: str) -> int:
+        return self.recorder.max_tracking_id(tracking_name) or 0
+
+    def forget(self, tx: Tx, tracking_name: str) -> None:
+        """Remove the tracking row of a generation that was dropped."""
+        tx.execute(
+            f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (tracking_name,)
+        )
+
+    def generation(self, name: str) -> int:
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT generation FROM read_model_generations WHERE name = ?", (name,)
+            )
+        return int(rows[0][0]) if rows else 0
+
+    def close(self) -> None:
+        self.factory.close()
