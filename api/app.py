@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import wiring
 from api.settings import Settings
-from domain.ledger import Ledger
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -17,12 +17,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ledger = Ledger(env=settings.event_store_env())
-        app.state.ledger = ledger
+        components = wiring.build(settings)
+        app.state.components = components
         try:
             yield
         finally:
-            ledger.close()
+            components.close()
 
     app = FastAPI(title="Service-episode ledger", version="0.1.0", lifespan=lifespan)
 

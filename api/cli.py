@@ -1,13 +1,21 @@
-"""The `ledger` command: serve (and more subcommands as the ledger grows)."""
+"""The `ledger` command: serve, project, rebuild."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+import threading
+from types import FrameType
 
 import uvicorn
 
+from api import wiring
 from api.app import create_app
 from api.settings import Settings
+from projections.rebuild import rebuild
+from projections.registry import READ_MODELS
+from projections.runner import Follower
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -16,15 +24,62 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", help="address to bind (default: LEDGER_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: LEDGER_PORT or 8000)")
+    project = commands.add_parser(
+        "project", help="follow the log into one read model until SIGTERM"
+    )
+    project.add_argument("name", choices=sorted(READ_MODELS))
+    project.add_argument("--batch", type=int, help="events per transaction (default 500)")
+    rebuilding = commands.add_parser("rebuild", help="rebuild read models beside the live ones")
+    rebuilding.add_argument("names", nargs="*", help=f"any of {', '.join(sorted(READ_MODELS))}")
+    rebuilding.add_argument("--all", action="store_true", help="rebuild every read model")
     args = parser.parse_args(argv)
+    settings = Settings()
 
     if args.command == "serve":
-        settings = Settings()
         host = args.host or settings.host
         port = args.port or settings.port
         print(f"Ledger API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", flush=True)
         uvicorn.run(create_app(settings), host=host, port=port)
+    elif args.command == "project":
+        _project(settings, args.name, args.batch or settings.projection_batch)
+    elif args.command == "rebuild":
+        names = sorted(READ_MODELS) if args.all else args.names
+        unknown = set(names) - set(READ_MODELS)
+        if not names or unknown:
+            parser.error(f"name read models from {sorted(READ_MODELS)} or give --all")
+        _rebuild(settings, names)
+
+
+def _project(settings: Settings, name: str, batch: int) -> None:
+    components = wiring.build(settings, follow_in_process=False)
+    follower = Follower(components.ledger, components.models[name], batch_size=batch)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"{name}: following from position {follower.status().position}", flush=True)
+    follower.run(stopping, settings.projection_poll_interval)
+    status = follower.status()
+    print(f"{name}: stopped at position {status.position} (log head {status.head})", flush=True)
+    components.close()
+
+
+def _rebuild(settings: Settings, names: list[str]) -> None:
+    components = wiring.build(settings, follow_in_process=False)
+    try:
+        for name in names:
+            report = rebuild(components.ledger, components.store, READ_MODELS[name])
+            print(
+                f"{name}: rebuilt generation {report.generation} to position {report.position}"
+                f" in {report.seconds:.2f} s ({report.events_per_second:,.0f} events/s)",
+                flush=True,
+            )
+    finally:
+        components.close()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     store_max_overflow: int = 10
     # Seconds to wait for a connection from the pool.
     store_connect_timeout: int = 10
+    # Follow the log in threads of the API process: default yes on SQLite, no on PostgreSQL
+    # (production runs `ledger project NAME` per read model).
+    projections_in_process: bool | None = None
+    projection_batch: int = 500
+    projection_poll_interval: float = 0.05
 
     def read_model_env(self) -> dict[str, str]:
         """Where read models live: beside the events on PostgreSQL, their own file on SQLite."""

@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
 GENERATIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS read_model_generations ("
@@ -67,7 +68,11 @@ class ReadStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with self.factory.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+        datastore = self.factory.datastore  # type: ignore[attr-defined]
+        with datastore.transaction(commit=True) as cursor:
+            if self.postgres and datastore.schema != "public":
+                # Read-model SQL names tables plainly; they belong in the configured schema.
+                cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(datastore.schema)))
             yield Tx(cursor, self.recorder, self.postgres)
 
     def position(self, tracking_name: str) -> int:

@@ -48,3 +48,6 @@ def postgres_schema_url(postgres_url: str) -> str:
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     return f"{postgres_url}?schema={schema}"
+
+
+pytest_plugins = ["tests.conftest_stores"]

@@ -23,7 +23,7 @@ from domain.participant import Participant
 from domain.personal_data import PersonalData
 from domain.program import Program, ProgramCodeTakenError
 from domain.tracks import CourseNotEnrolledError, entry_id
-from tests.integration.conftest import TODAY, LedgerFactory
+from tests.conftest_stores import TODAY, LedgerFactory
 from tests.integration.scenario import (
     ADMIN,
     CASEWORKER,

@@ -1,0 +1,51 @@
+"""The one place that builds the ledger, the read-model store and the followers from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.settings import Settings
+from domain.ledger import Ledger
+from projections.model import ReadModel
+from projections.registry import READ_MODELS
+from projections.runner import Follower, ProjectionHost
+from projections.store import ReadStore
+
+
+@dataclass
+class Components:
+    """What a process needs: the Ledger, the read models, and (embedded) their follower threads."""
+
+    ledger: Ledger
+    store: ReadStore
+    models: dict[str, ReadModel]
+    host: ProjectionHost | None = None
+
+    def close(self) -> None:
+        if self.host is not None:
+            self.host.stop()
+        self.store.close()
+        self.ledger.close()
+
+
+def build(settings: Settings, *, follow_in_process: bool | None = None) -> Components:
+    """Build the components; followers run in threads if asked, by default on the SQLite store."""
+    ledger = Ledger(env=settings.event_store_env())
+    store = ReadStore(settings.read_model_env())
+    models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
+    for model in models.values():
+        model.create_tables()
+    components = Components(ledger, store, models)
+    if follow_in_process is None:
+        follow_in_process = settings.projections_in_process
+    if follow_in_process is None:
+        follow_in_process = settings.database_url.startswith("sqlite")
+    if follow_in_process:
+        # Followers get model instances of their own: a rebuild may move them to a new generation.
+        followers = [
+            Follower(ledger, model_class(store), batch_size=settings.projection_batch)
+            for model_class in READ_MODELS.values()
+        ]
+        components.host = ProjectionHost(followers, poll_interval=settings.projection_poll_interval)
+        components.host.start()
+    return components
