@@ -97,10 +97,13 @@ class Caseloads(ReadModel):
         tx.execute(
             f"INSERT INTO {self.t('episodes')} VALUES (?, ?, ?, ?, ?, NULL)",
             (
-                str(event.originator_id), str(event.program_id), str(event.participant_id),
-                event.caseworker, event.occurred_on.isoformat(),
+                str(event.originator_id),
+                str(event.program_id),
+                str(event.participant_id),
+                event.caseworker,
+                event.occurred_on.isoformat(),
             ),
-        )  # fmt: skip
+        )
 
     @handles(Episode.CaseworkerAssigned)
     def _reassigned(self, tx: Tx, event: Any, position: int) -> None:
@@ -127,10 +130,14 @@ class Caseloads(ReadModel):
             f"INSERT INTO {self.t('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             (
                 str(entry_id(event.originator_id, event.originator_version)),
-                str(event.originator_id), kind, track, status, event.occurred_on.isoformat(),
+                str(event.originator_id),
+                kind,
+                track,
+                status,
+                event.occurred_on.isoformat(),
                 position,
             ),
-        )  # fmt: skip
+        )
 
     @handles(Episode.EntryVoided)
     def _voided(self, tx: Tx, event: Any, position: int) -> None:

@@ -94,10 +94,14 @@ class Occupancy(ReadModel):
         tx.execute(
             f"INSERT INTO {self.t('stays')} VALUES (?, ?, ?, ?, ?, ?, NULL)",
             (
-                str(event.placement_id), str(event.originator_id), event.bed,
-                str(event.participant_id), str(event.episode_id), event.occurred_on.isoformat(),
+                str(event.placement_id),
+                str(event.originator_id),
+                event.bed,
+                str(event.participant_id),
+                str(event.episode_id),
+                event.occurred_on.isoformat(),
             ),
-        )  # fmt: skip
+        )
 
     @handles(Facility.BedReleased)
     def _released(self, tx: Tx, event: Any, position: int) -> None:

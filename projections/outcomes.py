@@ -31,10 +31,18 @@ CONSULTATIONS = {
 RETURNED = "returned_to_institution"
 # Indicators the report answers, in this order (employment also split by kind).
 REPORTED = (
-    Indicator.SERVED, Indicator.HOUSED, Indicator.CONSULTED, Indicator.TRAINED, Indicator.EMPLOYED,
-    "employed_open_market", "employed_supported_workshop", Indicator.APPLICATIONS_WITHDRAWN,
-    RETURNED, Indicator.NO_RETURN_TO_INSTITUTION, Indicator.COURSE_STARTED_WITHIN_LIMIT,
-)  # fmt: skip
+    Indicator.SERVED,
+    Indicator.HOUSED,
+    Indicator.CONSULTED,
+    Indicator.TRAINED,
+    Indicator.EMPLOYED,
+    "employed_open_market",
+    "employed_supported_workshop",
+    Indicator.APPLICATIONS_WITHDRAWN,
+    RETURNED,
+    Indicator.NO_RETURN_TO_INSTITUTION,
+    Indicator.COURSE_STARTED_WITHIN_LIMIT,
+)
 
 
 @dataclass(frozen=True)
@@ -152,9 +160,13 @@ class Outcomes(ReadModel):
         )
 
     @handles(
-        Episode.PlacementStarted, Episode.ReferralCompleted, Episode.ServiceDelivered,
-        Episode.CourseCompleted, Episode.JobStarted, Episode.CourseEnrolled,
-    )  # fmt: skip
+        Episode.PlacementStarted,
+        Episode.ReferralCompleted,
+        Episode.ServiceDelivered,
+        Episode.CourseCompleted,
+        Episode.JobStarted,
+        Episode.CourseEnrolled,
+    )
     def _episode_fact(self, tx: Tx, event: Any, position: int) -> None:
         indicator, detail = self._indicator(tx, event)
         if indicator is not None:
@@ -199,16 +211,27 @@ class Outcomes(ReadModel):
         )
 
     def _fact(
-        self, tx: Tx, event: Any, position: int, program: str | None, participant: str,
-        indicator: str, detail: str | None,
-    ) -> None:  # fmt: skip
+        self,
+        tx: Tx,
+        event: Any,
+        position: int,
+        program: str | None,
+        participant: str,
+        indicator: str,
+        detail: str | None,
+    ) -> None:
         tx.execute(
             f"INSERT INTO {self.t('facts')} VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             (
-                str(entry_id(event.originator_id, event.originator_version)), program, participant,
-                str(indicator), detail, event.occurred_on.isoformat(), position,
+                str(entry_id(event.originator_id, event.originator_version)),
+                program,
+                participant,
+                str(indicator),
+                detail,
+                event.occurred_on.isoformat(),
+                position,
             ),
-        )  # fmt: skip
+        )
 
     def _episode(self, tx: Tx, episode: str) -> tuple[str, str]:
         if episode not in self._episodes:
@@ -276,15 +299,21 @@ class Outcomes(ReadModel):
             if indicator == Indicator.EMPLOYED:
                 evidence[f"employed_{detail}"][participant].append(proof)
         returned = evidence[RETURNED]
-        evidence[Indicator.NO_RETURN_TO_INSTITUTION] = defaultdict(list, {
-            participant: proofs
-            for participant, proofs in evidence[Indicator.SERVED].items()
-            if participant not in returned
-        })  # fmt: skip
+        evidence[Indicator.NO_RETURN_TO_INSTITUTION] = defaultdict(
+            list,
+            {
+                participant: proofs
+                for participant, proofs in evidence[Indicator.SERVED].items()
+                if participant not in returned
+            },
+        )
         return OutcomeReport(
-            program, start, end, target_group,
+            program,
+            start,
+            end,
+            target_group,
             [
                 IndicatorCount(str(i), len(evidence[i]), targets.get(str(i)), dict(evidence[i]))
                 for i in REPORTED
             ],
-        )  # fmt: skip
+        )

@@ -134,3 +134,9 @@ class ProjectionHost:
 
     def statuses(self) -> list[Status]:
         return [follower.status() for follower in self.followers]
+
+
+def statuses(ledger: Application[Any], models: list[ReadModel]) -> list[Status]:
+    """Position and lag of each live read model, whoever follows it (thread or process)."""
+    head = ledger.recorder.max_notification_id() or 0
+    return [Status(model.name, model.live_position(), head) for model in models]

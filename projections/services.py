@@ -71,10 +71,15 @@ class Services(ReadModel):
         self._new_entries.append(
             (
                 str(entry_id(event.originator_id, event.originator_version)),
-                program, event.kind, event.settlement, event.occurred_on.isoformat(), month,
-                event.quantity, event.recorded_by,
+                program,
+                event.kind,
+                event.settlement,
+                event.occurred_on.isoformat(),
+                month,
+                event.quantity,
+                event.recorded_by,
             )
-        )  # fmt: skip
+        )
         self._counts[key] += 1
         self._quantities[key] += event.quantity
 

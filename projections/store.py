@@ -72,7 +72,9 @@ class ReadStore:
         with datastore.transaction(commit=True) as cursor:
             if self.postgres and datastore.schema != "public":
                 # Read-model SQL names tables plainly; they belong in the configured schema.
-                cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(datastore.schema)))
+                cursor.execute(
+                    SQL("SET LOCAL search_path TO {}").format(Identifier(datastore.schema))
+                )
             yield Tx(cursor, self.recorder, self.postgres)
 
     def position(self, tracking_name: str) -> int:

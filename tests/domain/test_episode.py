@@ -40,9 +40,14 @@ FEB28, JAN9 = date(2024, 2, 28), date(2024, 1, 9)
 def test_an_episode_opens_for_a_consenting_participant_within_the_program_period() -> None:
     participant, program = a_participant(), a_program()
     episode = Episode.open(
-        participant=participant, program=program, caseworker="cw-7",
-        referral_source="police outreach", occurred_on=MARCH, by=CASEWORKER, today=TODAY,
-    )  # fmt: skip
+        participant=participant,
+        program=program,
+        caseworker="cw-7",
+        referral_source="police outreach",
+        occurred_on=MARCH,
+        by=CASEWORKER,
+        today=TODAY,
+    )
     [opened] = episode.collect_events()
     assert isinstance(opened, Episode.Opened)
     assert (opened.participant_id, opened.program_id) == (participant.id, program.id)
@@ -62,9 +67,14 @@ def test_an_episode_does_not_open_early_late_or_without_consent(
 ) -> None:
     with pytest.raises(error):
         Episode.open(
-            participant=a_participant(consent=consent), program=a_program(), caseworker="cw-7",
-            referral_source="self", occurred_on=opened_on, by=CASEWORKER, today=TODAY,
-        )  # fmt: skip
+            participant=a_participant(consent=consent),
+            program=a_program(),
+            caseworker="cw-7",
+            referral_source="self",
+            occurred_on=opened_on,
+            by=CASEWORKER,
+            today=TODAY,
+        )
 
 
 def test_effective_dates_may_be_a_day_ahead_but_not_two_nor_before_the_opening() -> None:
@@ -75,13 +85,15 @@ def test_effective_dates_may_be_a_day_ahead_but_not_two_nor_before_the_opening()
         lambda: episode.deliver_service("transport", 1, "Bredy", tomorrow, CASEWORKER, TODAY),
     )
     then_refused(
-        FutureDateError, episode,
+        FutureDateError,
+        episode,
         lambda: episode.deliver_service("transport", 1, "Bredy", after, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
     then_refused(
-        DateOrderError, episode,
+        DateOrderError,
+        episode,
         lambda: episode.deliver_service("transport", 1, "Bredy", JAN9, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
 
 
 def test_caseworker_assessment_plan_mentor_and_service_are_recorded() -> None:
@@ -97,9 +109,12 @@ def test_caseworker_assessment_plan_mentor_and_service_are_recorded() -> None:
         ),
     )
     assert [type(e).__name__ for e in events] == [
-        "CaseworkerAssigned", "AssessmentRecorded", "PlanAgreed", "MentorAssigned",
+        "CaseworkerAssigned",
+        "AssessmentRecorded",
+        "PlanAgreed",
+        "MentorAssigned",
         "ServiceDelivered",
-    ]  # fmt: skip
+    ]
     assert episode.caseworker == "cw-9"
     assert events[1].scores == {"autonomy": 3}
     assert (events[4].kind, events[4].quantity, events[4].settlement) == (
@@ -135,9 +150,10 @@ def test_a_referral_is_made_accepted_and_completed_in_order() -> None:
         episode, lambda: episode.make_referral(referral, "lawyer", MARCH, CASEWORKER, TODAY)
     )
     then_refused(
-        ReferralNotAcceptedError, episode,
+        ReferralNotAcceptedError,
+        episode,
         lambda: episode.answer_referral(referral, "completed", "", MARCH, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
     accepted, completed = then_events(
         episode,
         lambda: (
@@ -156,18 +172,20 @@ def test_a_declined_referral_needs_a_reason_and_cannot_be_accepted_after() -> No
     episode.make_referral(referral, "doctor", MARCH, CASEWORKER, TODAY)
     settled(episode)
     then_refused(
-        InvalidValueError, episode,
+        InvalidValueError,
+        episode,
         lambda: episode.answer_referral(referral, "declined", " ", MARCH, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
     [declined] = then_events(
         episode,
         lambda: episode.answer_referral(referral, "declined", "no slots", MARCH, CASEWORKER, TODAY),
     )
     assert declined.reason == "no slots"
     then_refused(
-        TransitionNotAllowedError, episode,
+        TransitionNotAllowedError,
+        episode,
         lambda: episode.answer_referral(referral, "accepted", "", MARCH, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
 
 
 def test_an_unknown_referral_course_or_job_is_not_found() -> None:
@@ -189,13 +207,15 @@ def test_a_course_completes_only_after_enrolment_and_not_before_it() -> None:
     )
     assert (requested.hours, requested.format, requested.title) == (72, "mixed", "Seamstress")
     then_refused(
-        CourseNotEnrolledError, episode,
+        CourseNotEnrolledError,
+        episode,
         lambda: episode.advance_course(course, "completed", "", MAR3, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
     then_refused(
-        DateOrderError, episode,
+        DateOrderError,
+        episode,
         lambda: episode.advance_course(course, "enrolled", "", FEB28, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
     enrolled, completed = then_events(
         episode,
         lambda: (
@@ -206,9 +226,10 @@ def test_a_course_completes_only_after_enrolment_and_not_before_it() -> None:
     assert isinstance(enrolled, Episode.CourseEnrolled)
     assert isinstance(completed, Episode.CourseCompleted)
     then_refused(
-        TransitionNotAllowedError, episode,
+        TransitionNotAllowedError,
+        episode,
         lambda: episode.advance_course(course, "dropped", "bored", APR5, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
 
 
 def test_a_requested_course_can_be_dropped_with_a_reason() -> None:
@@ -237,9 +258,10 @@ def test_a_job_starts_and_ends() -> None:
     assert (started.employment, started.occupation) == ("supported_workshop", "booklet maker")
     assert isinstance(ended, Episode.JobEnded)
     then_refused(
-        TransitionNotAllowedError, episode,
+        TransitionNotAllowedError,
+        episode,
         lambda: episode.end_job(job, "again", date(2024, 5, 2), CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
 
 
 def test_a_placement_takes_a_bed_in_the_facility_and_ending_it_frees_the_bed() -> None:
@@ -330,9 +352,10 @@ def test_only_the_latest_step_of_a_course_can_be_voided_and_voiding_undoes_it() 
     )
     then_events(episode, lambda: episode.void_entry(enrolled, "entered twice", CASEWORKER, TODAY))
     then_refused(
-        CourseNotEnrolledError, episode,
+        CourseNotEnrolledError,
+        episode,
         lambda: episode.advance_course(course, "completed", "", MARCH, CASEWORKER, TODAY),
-    )  # fmt: skip
+    )
 
 
 def test_a_placement_is_ended_not_voided() -> None:
@@ -360,8 +383,10 @@ def test_closing_needs_no_open_placement_and_a_date_after_every_entry() -> None:
     then_refused(DateOrderError, episode, lambda: close(date(2024, 4, 15)))
     [closed] = then_events(episode, lambda: close(date(2024, 5, 1)))
     assert (closed.reason, closed.destination, episode.closed_on) == (
-        "goals_achieved", "independent_living", date(2024, 5, 1),
-    )  # fmt: skip
+        "goals_achieved",
+        "independent_living",
+        date(2024, 5, 1),
+    )
 
 
 def test_nothing_is_recorded_after_closure() -> None:
@@ -382,9 +407,14 @@ def test_nothing_is_recorded_after_closure() -> None:
 
 def test_an_episode_replays_from_its_events_to_the_same_state() -> None:
     episode = Episode.open(
-        participant=a_participant(), program=a_program(), caseworker="cw-7",
-        referral_source="self", occurred_on=MARCH, by=CASEWORKER, today=TODAY,
-    )  # fmt: skip
+        participant=a_participant(),
+        program=a_program(),
+        caseworker="cw-7",
+        referral_source="self",
+        occurred_on=MARCH,
+        by=CASEWORKER,
+        today=TODAY,
+    )
     facility, course, referral = a_facility(), uuid4(), uuid4()
     placement = uuid4()
     episode.start_placement(facility, placement, MARCH, CASEWORKER, TODAY)

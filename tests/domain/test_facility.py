@@ -39,10 +39,14 @@ def test_assigning_a_bed_takes_the_lowest_free_bed() -> None:
     [assigned] = then_events(
         facility,
         lambda: facility.assign_bed(
-            placement_id=placement, participant_id=participant, episode_id=uuid4(),
-            occurred_on=date(2024, 3, 2), by=CASEWORKER, today=TODAY,
+            placement_id=placement,
+            participant_id=participant,
+            episode_id=uuid4(),
+            occurred_on=date(2024, 3, 2),
+            by=CASEWORKER,
+            today=TODAY,
         ),
-    )  # fmt: skip
+    )
     assert bed_one == 1
     assert isinstance(assigned, Facility.BedAssigned)
     assert (assigned.bed, assigned.participant_id, assigned.occurred_on) == (
@@ -149,11 +153,21 @@ def test_capacity_cannot_drop_below_the_residents_from_then_on() -> None:
 def test_a_facility_needs_a_name_and_a_non_negative_capacity() -> None:
     with pytest.raises(InvalidValueError):
         Facility.register(
-            kind="shelter", name="Shelter", settlement="Miass", capacity=-1,
-            occurred_on=TODAY, by=ADMIN, today=TODAY,
-        )  # fmt: skip
+            kind="shelter",
+            name="Shelter",
+            settlement="Miass",
+            capacity=-1,
+            occurred_on=TODAY,
+            by=ADMIN,
+            today=TODAY,
+        )
     with pytest.raises(InvalidValueError, match="castle"):
         Facility.register(
-            kind="castle", name="Castle", settlement="Miass", capacity=1,
-            occurred_on=TODAY, by=ADMIN, today=TODAY,
-        )  # fmt: skip
+            kind="castle",
+            name="Castle",
+            settlement="Miass",
+            capacity=1,
+            occurred_on=TODAY,
+            by=ADMIN,
+            today=TODAY,
+        )

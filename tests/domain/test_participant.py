@@ -30,9 +30,14 @@ def test_registering_a_participant_records_no_personal_data() -> None:
 )
 def test_a_participant_with_impossible_fields_is_refused(overrides: dict[str, object]) -> None:
     fields = {
-        "target_groups": ["elderly"], "settlement": "Kunashak", "birth_year": 1940,
-        "prior_residence": "own_home", "by": CASEWORKER, "today": TODAY, **overrides,
-    }  # fmt: skip
+        "target_groups": ["elderly"],
+        "settlement": "Kunashak",
+        "birth_year": 1940,
+        "prior_residence": "own_home",
+        "by": CASEWORKER,
+        "today": TODAY,
+        **overrides,
+    }
     with pytest.raises(InvalidValueError):
         Participant.register(**fields)  # type: ignore[arg-type]
 

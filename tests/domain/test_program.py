@@ -66,9 +66,16 @@ def test_revising_targets_needs_a_reason() -> None:
 
 def test_a_program_replays_to_the_same_state() -> None:
     program = Program.define(
-        code="X", name="X", financing="grant", period_start=TODAY, period_end=TODAY,
-        targets={"served": 1}, course_start_limit_days=3, by=ADMIN, today=TODAY,
-    )  # fmt: skip
+        code="X",
+        name="X",
+        financing="grant",
+        period_start=TODAY,
+        period_end=TODAY,
+        targets={"served": 1},
+        course_start_limit_days=3,
+        by=ADMIN,
+        today=TODAY,
+    )
     program.revise_targets({"served": 2}, "more money", ADMIN, TODAY)
     events = program.collect_events()
     assert vars(replayed(program, list(events))) == vars(program)

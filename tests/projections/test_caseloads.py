@@ -13,9 +13,13 @@ JUNE = date(2024, 6, 1)
 def test_a_caseload_lists_open_episodes_with_their_last_contact(stores: Stores) -> None:
     world = a_world(stores.ledger)
     stores.ledger.deliver_service(
-        CASEWORKER, world.episode, kind="food_package", quantity=1, settlement="X",
+        CASEWORKER,
+        world.episode,
+        kind="food_package",
+        quantity=1,
+        settlement="X",
         occurred_on=date(2024, 3, 20),
-    )  # fmt: skip
+    )
     closed = an_episode(stores.ledger, world.program)
     stores.ledger.record_assessment(
         CASEWORKER, closed, stage="final", instrument="SRS", scores={}, occurred_on=date(2024, 3, 2)

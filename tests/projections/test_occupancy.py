@@ -15,9 +15,12 @@ def test_occupancy_shows_capacity_residents_and_who_holds_which_bed(stores: Stor
         CASEWORKER, second, facility_id=world.facility, occurred_on=date(2024, 3, 5)
     )
     stores.ledger.end_placement(
-        CASEWORKER, world.episode, first_stay, destination="training_apartment",
+        CASEWORKER,
+        world.episode,
+        first_stay,
+        destination="training_apartment",
         occurred_on=date(2024, 3, 10),
-    )  # fmt: skip
+    )
 
     occupancy = stores.project(Occupancy)
     with occupancy.reading() as reading:

@@ -47,9 +47,11 @@ def test_each_indicator_counts_participants_with_the_events_that_prove_it(stores
         occurred_on=date(2024, 5, 1),
     )
     ledger.withdraw_institutional_application(
-        CASEWORKER, world.participant, institution_kind="psychoneurological_boarding_home",
+        CASEWORKER,
+        world.participant,
+        institution_kind="psychoneurological_boarding_home",
         occurred_on=date(2024, 3, 10),
-    )  # fmt: skip
+    )
     other = an_episode(ledger, world.program)
     other_participant = ledger.load(Episode, other).participant_id
     ledger.record_institutional_admission(
@@ -63,11 +65,18 @@ def test_each_indicator_counts_participants_with_the_events_that_prove_it(stores
     me = str(world.participant)
     counts = {i.indicator: i.count for i in report.indicators}
     assert counts == {
-        "served": 2, "housed": 1, "consulted": 1, "trained": 1, "employed": 1,
-        "employed_open_market": 1, "employed_supported_workshop": 0, "applications_withdrawn": 1,
-        "returned_to_institution": 1, "no_return_to_institution": 1,
+        "served": 2,
+        "housed": 1,
+        "consulted": 1,
+        "trained": 1,
+        "employed": 1,
+        "employed_open_market": 1,
+        "employed_supported_workshop": 0,
+        "applications_withdrawn": 1,
+        "returned_to_institution": 1,
+        "no_return_to_institution": 1,
         "course_started_within_limit": 1,
-    }  # fmt: skip
+    }
     evidence = {i.indicator: i.evidence for i in report.indicators}
     assert evidence["housed"] == {me: [str(entry_id(ep, placement.version))]}
     assert evidence["consulted"] == {me: [str(entry_id(ep, consulted.version))]}

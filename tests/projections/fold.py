@@ -1,0 +1,226 @@
+"""A direct fold over the log: what each read model should answer, computed in plain Python.
+
+Written apart from the read models on purpose: it is the oracle the property test compares them to.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from domain.episode import Episode
+from domain.facility import Facility
+from domain.participant import Participant
+from domain.program import Program
+from domain.tracks import entry_id
+
+CONSULTING = {"psychologist", "lawyer", "doctor"}
+
+
+def eid(event: Any) -> str:
+    return str(entry_id(event.originator_id, event.originator_version))
+
+
+def voided_ids(events: list[Any]) -> set[str]:
+    return {str(e.event_id) for e in events if isinstance(e, Episode.EntryVoided)}
+
+
+def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int]]:
+    voided = voided_ids(events)
+    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for e in events:
+        if isinstance(e, Episode.ServiceDelivered) and eid(e) not in voided:
+            cell = totals[(e.kind, e.settlement, e.occurred_on.isoformat()[:7])]
+            cell[0] += 1
+            cell[1] += e.quantity
+    return {key: (n, q) for key, (n, q) in totals.items()}
+
+
+def occupancy(events: list[Any], day: date) -> dict[str, tuple[int, list[tuple[int, str]]]]:
+    """facility -> (capacity on the day, [(bed, episode)] held that night)."""
+    capacity: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    stays: dict[str, dict[str, Any]] = {}
+    for e in events:
+        facility = str(e.originator_id)
+        if isinstance(e, (Facility.Registered, Facility.CapacityChanged)):
+            capacity[facility].append((e.occurred_on, e.capacity))
+        elif isinstance(e, Facility.BedAssigned):
+            stays[str(e.placement_id)] = {
+                "f": facility,
+                "bed": e.bed,
+                "ep": str(e.episode_id),
+                "start": e.occurred_on,
+                "end": None,
+            }
+        elif isinstance(e, Facility.BedReleased):
+            stays[str(e.placement_id)]["end"] = e.occurred_on
+    answer = {}
+    for facility, changes in capacity.items():
+        beds = [n for since, n in changes if since <= day]
+        held = sorted(
+            (s["bed"], s["ep"])
+            for s in stays.values()
+            if s["f"] == facility and s["start"] <= day and (s["end"] is None or day < s["end"])
+        )
+        answer[facility] = (beds[-1] if beds else 0, held)
+    return answer
+
+
+def caseloads(
+    events: list[Any], as_of: date
+) -> dict[str, tuple[list[tuple[str, date]], set[tuple[str, str | None]]]]:
+    """caseworker -> ([(open episode, last contact)], {(overdue kind, item)})."""
+    voided = voided_ids(events)
+    limits = {
+        str(e.originator_id): e.course_start_limit_days
+        for e in events
+        if isinstance(e, Program.Defined)
+    }
+    episodes: dict[str, dict[str, Any]] = {}
+    for e in events:
+        ep = str(e.originator_id)
+        if isinstance(e, Episode.Opened):
+            episodes[ep] = {
+                "cw": e.caseworker,
+                "program": str(e.program_id),
+                "opened": e.occurred_on,
+                "closed": None,
+                "last": e.occurred_on,
+                "tracks": {},
+                "final": False,
+            }
+        elif isinstance(e, Episode.CaseworkerAssigned):
+            episodes[ep]["cw"] = e.caseworker
+        elif isinstance(e, Episode.Closed):
+            episodes[ep]["closed"] = e.occurred_on
+        elif isinstance(e, Episode.EntryVoided) or eid(e) in voided or ep not in episodes:
+            continue
+        else:
+            record = episodes[ep]
+            record["last"] = max(record["last"], e.occurred_on)
+            if isinstance(e, Episode.AssessmentRecorded) and e.stage == "final":
+                record["final"] = True
+            for attribute, kind in (
+                ("course_id", "course"),
+                ("referral_id", "referral"),
+                ("placement_id", "placement"),
+                ("job_id", "job"),
+            ):
+                if hasattr(e, attribute):
+                    track = record["tracks"].setdefault(
+                        str(getattr(e, attribute)), [kind, e.occurred_on, None]
+                    )
+                    track[2] = type(e).__name__
+    answer: dict[str, tuple[list[tuple[str, date]], set[tuple[str, str | None]]]] = defaultdict(
+        lambda: ([], set())
+    )
+    for ep, record in episodes.items():
+        mine = answer[record["cw"]]
+        if record["closed"] is not None:
+            if not record["final"]:
+                mine[1].add(("final_monitoring_missing", None))
+            continue
+        mine[0].append((ep, record["last"]))
+        for track, (_kind, first_on, latest) in record["tracks"].items():
+            if (
+                latest == "CourseRequested"
+                and first_on + timedelta(days=limits[record["program"]]) < as_of
+            ):
+                mine[1].add(("course_not_started", track))
+            if latest == "ReferralMade" and first_on + timedelta(days=10) < as_of:
+                mine[1].add(("referral_unanswered", track))
+    return dict(answer)
+
+
+def outcomes(
+    events: list[Any], program: str, start: date, end: date
+) -> dict[str, dict[str, set[str]]]:
+    """indicator -> participant -> ids of the proving events."""
+    voided = voided_ids(events)
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    episodes: dict[str, dict[str, Any]] = {}
+    tracks: dict[str, Any] = {}
+    limit = next(e.course_start_limit_days for e in events if isinstance(e, Program.Defined))
+    in_period = lambda day: start <= day <= end  # noqa: E731
+    participant_facts = []
+    for e in events:
+        ep = str(e.originator_id)
+        if isinstance(e, Episode.Opened):
+            episodes[ep] = {
+                "p": str(e.participant_id),
+                "program": str(e.program_id),
+                "opened": e.occurred_on,
+                "closed": None,
+                "proof": eid(e),
+            }
+            continue
+        if isinstance(e, Episode.Closed):
+            episodes[ep]["closed"] = e.occurred_on
+            continue
+        if isinstance(
+            e, (Participant.InstitutionalApplicationWithdrawn, Participant.InstitutionalAdmission)
+        ):
+            participant_facts.append(e)
+            continue
+        if isinstance(e, Episode.ReferralMade):
+            tracks[str(e.referral_id)] = e.specialist
+        if isinstance(e, Episode.CourseRequested):
+            tracks[str(e.course_id)] = e.occurred_on
+        if (
+            not isinstance(e, Episode.Event)
+            or eid(e) in voided
+            or episodes.get(ep, {}).get("program") != program
+        ):
+            continue
+        who = episodes[ep]["p"]
+        indicator = None
+        if isinstance(e, Episode.PlacementStarted):
+            indicator = "housed"
+        elif isinstance(e, Episode.CourseCompleted):
+            indicator = "trained"
+        elif isinstance(e, Episode.JobStarted):
+            indicator = "employed"
+            if in_period(e.occurred_on):
+                found[f"employed_{e.employment}"][who].add(eid(e))
+        elif (isinstance(e, Episode.ServiceDelivered) and e.kind.startswith("consultation_")) or (
+            isinstance(e, Episode.ReferralCompleted) and tracks[str(e.referral_id)] in CONSULTING
+        ):
+            indicator = "consulted"
+        elif (
+            isinstance(e, Episode.CourseEnrolled)
+            and (e.occurred_on - tracks[str(e.course_id)]).days <= limit
+        ):
+            indicator = "course_started_within_limit"
+        if indicator and in_period(e.occurred_on):
+            found[indicator][who].add(eid(e))
+    for record in episodes.values():
+        if (
+            record["program"] == program
+            and record["opened"] <= end
+            and (record["closed"] is None or record["closed"] >= start)
+        ):
+            found["served"][record["p"]].add(record["proof"])
+    for e in participant_facts:
+        who = str(e.originator_id)
+        active = any(
+            r["p"] == who
+            and r["program"] == program
+            and r["opened"] <= e.occurred_on
+            and (r["closed"] is None or r["closed"] >= e.occurred_on)
+            for r in episodes.values()
+        )
+        if active and in_period(e.occurred_on):
+            withdrawn = isinstance(e, Participant.InstitutionalApplicationWithdrawn)
+            found["applications_withdrawn" if withdrawn else "returned_to_institution"][who].add(
+                eid(e)
+            )
+    found["no_return_to_institution"] = defaultdict(
+        set,
+        {
+            who: proofs
+            for who, proofs in found["served"].items()
+            if who not in found["returned_to_institution"]
+        },
+    )
+    return {indicator: dict(by_participant) for indicator, by_participant in found.items()}

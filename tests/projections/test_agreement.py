@@ -1,0 +1,296 @@
+"""Random valid episodes: live read models, a rebuild from scratch and a fold over the log agree."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from domain.base import DomainError
+from domain.episode import Episode
+from domain.ledger import Ledger
+from domain.tracks import entry_id
+from projections.caseloads import Caseloads
+from projections.occupancy import Occupancy
+from projections.outcomes import Outcomes
+from projections.rebuild import rebuild
+from projections.runner import Follower
+from projections.services import Services
+from tests.conftest_stores import TODAY
+from tests.integration.scenario import CASEWORKER, a_facility, a_world, an_episode
+from tests.projections import fold
+from tests.projections.conftest import Stores, open_stores
+
+YEAR = (date(2024, 1, 1), date(2024, 12, 31))
+DAYS = [date(2024, 3, 1) + timedelta(days=n) for n in range(0, 90, 3)]
+MODELS = (Caseloads, Occupancy, Outcomes, Services)
+
+day = st.sampled_from(DAYS)
+pick = st.integers(0, 50)
+operation = st.one_of(
+    st.tuples(
+        st.just("service"),
+        pick,
+        st.sampled_from(["home_care", "transport", "consultation_lawyer"]),
+        st.sampled_from(["Bredy", "Kizilskoe"]),
+        st.integers(1, 3),
+        day,
+    ),
+    st.tuples(st.just("placement"), pick, pick, day),
+    st.tuples(st.just("end_placement"), pick, day),
+    st.tuples(st.just("course"), pick, day),
+    st.tuples(
+        st.just("advance_course"), pick, st.sampled_from(["enrolled", "completed", "dropped"]), day
+    ),
+    st.tuples(
+        st.just("referral"), pick, st.sampled_from(["doctor", "lawyer", "housing_provider"]), day
+    ),
+    st.tuples(st.just("answer"), pick, st.sampled_from(["accepted", "declined", "completed"]), day),
+    st.tuples(st.just("job"), pick, st.sampled_from(["open_market", "supported_workshop"]), day),
+    st.tuples(st.just("final_assessment"), pick, day),
+    st.tuples(st.just("void_latest"), pick),
+    st.tuples(st.just("institution"), pick, st.booleans(), day),
+    st.tuples(st.just("reassign"), pick, st.sampled_from(["cw-7", "cw-8"])),
+    st.tuples(st.just("close"), pick, day),
+    st.tuples(st.just("wrap_up"), pick, st.booleans()),
+    st.tuples(st.just("catch_up"), st.integers(1, 7)),
+)
+
+
+class Run:
+    """Applies random operations to a small world; refused commands are part of the game."""
+
+    def __init__(self, stores: Stores) -> None:
+        self.stores = stores
+        ledger = stores.ledger
+        world = a_world(ledger, capacity=2)
+        self.program = world.program
+        self.episodes = [world.episode] + [an_episode(ledger, world.program) for _ in range(3)]
+        self.facilities = [world.facility, a_facility(ledger, capacity=1)]
+        self.items: dict[str, list[Any]] = {"placement": [], "course": [], "referral": []}
+        self.live = {model.name: model(stores.read) for model in MODELS}
+        for model in self.live.values():
+            model.create_tables()
+
+    def apply(self, op: tuple[Any, ...]) -> None:
+        ledger, kind = self.stores.ledger, op[0]
+        if kind == "catch_up":
+            for model in self.live.values():
+                Follower(ledger, model, batch_size=op[1]).catch_up()
+            return
+        ep = self.episodes[op[1] % len(self.episodes)]
+        with contextlib.suppress(DomainError):
+            self._command(ledger, kind, ep, op)
+
+    def _command(self, ledger: Ledger, kind: str, ep: Any, op: tuple[Any, ...]) -> None:
+        if kind == "service":
+            ledger.deliver_service(
+                CASEWORKER, ep, kind=op[2], quantity=op[4], settlement=op[3], occurred_on=op[5]
+            )
+        elif kind == "placement":
+            facility = self.facilities[op[2] % 2]
+            self.items["placement"].append(
+                (
+                    ep,
+                    ledger.start_placement(
+                        CASEWORKER, ep, facility_id=facility, occurred_on=op[3]
+                    ).id,
+                )
+            )
+        elif kind == "course":
+            course = ledger.request_course(
+                CASEWORKER, ep, title="Cook", hours=16, course_format="mixed", occurred_on=op[2]
+            )
+            self.items["course"].append((ep, course.id))
+        elif kind == "referral":
+            self.items["referral"].append(
+                (ep, ledger.make_referral(CASEWORKER, ep, specialist=op[2], occurred_on=op[3]).id)
+            )
+        elif kind in ("end_placement", "advance_course", "answer"):
+            bucket = {
+                "end_placement": "placement",
+                "advance_course": "course",
+                "answer": "referral",
+            }[kind]
+            if not self.items[bucket]:
+                return
+            owner, item = self.items[bucket][op[1] % len(self.items[bucket])]
+            if kind == "end_placement":
+                ledger.end_placement(
+                    CASEWORKER, owner, item, destination="own_home", occurred_on=op[2]
+                )
+            elif kind == "advance_course":
+                ledger.advance_course(
+                    CASEWORKER, owner, item, to=op[2], reason="r", occurred_on=op[3]
+                )
+            else:
+                ledger.answer_referral(
+                    CASEWORKER, owner, item, answer=op[2], reason="r", occurred_on=op[3]
+                )
+        elif kind == "job":
+            ledger.start_job(
+                CASEWORKER, ep, employment=op[2], occupation="cleaner", occurred_on=op[3]
+            )
+        elif kind == "final_assessment":
+            ledger.record_assessment(
+                CASEWORKER, ep, stage="final", instrument="SRS", scores={}, occurred_on=op[2]
+            )
+        elif kind == "void_latest":
+            version = ledger.load(Episode, ep).version
+            ledger.void_entry(CASEWORKER, ep, entry_id(ep, version), reason="error")
+        elif kind == "institution":
+            participant = ledger.load(Episode, ep).participant_id
+            record = (
+                ledger.withdraw_institutional_application
+                if op[2]
+                else ledger.record_institutional_admission
+            )
+            record(CASEWORKER, participant, institution_kind="nursing_home", occurred_on=op[3])
+        elif kind == "reassign":
+            ledger.assign_caseworker(CASEWORKER, ep, caseworker=op[2], occurred_on=DAYS[-1])
+        elif kind == "wrap_up":  # end the stays, maybe the final monitoring, then close
+            for owner, placement in self.items["placement"]:
+                if owner == ep:
+                    with contextlib.suppress(DomainError):
+                        ledger.end_placement(
+                            CASEWORKER, ep, placement, destination="own_home", occurred_on=DAYS[-1]
+                        )
+            if op[2]:
+                ledger.record_assessment(
+                    CASEWORKER, ep, stage="final", instrument="SRS", scores={}, occurred_on=DAYS[-1]
+                )
+            ledger.close_episode(
+                CASEWORKER,
+                ep,
+                reason="goals_achieved",
+                destination="own_home",
+                occurred_on=DAYS[-1],
+            )
+        elif kind == "close":
+            ledger.close_episode(
+                CASEWORKER, ep, reason="goals_achieved", destination="own_home", occurred_on=op[2]
+            )
+
+    def answers(self) -> dict[str, Any]:
+        """What the live generation of each read model says, in the fold's shapes."""
+        models: dict[str, Any] = {m.name: m(self.stores.read) for m in MODELS}
+        with models["services"].reading() as r:
+            services = {
+                (row.dimensions["kind"], row.dimensions["settlement"], row.dimensions["month"]): (
+                    row.services,
+                    row.quantity,
+                )
+                for row in models["services"].report(r, self.program)
+            }
+        with models["occupancy"].reading() as r:
+            occupancy = {
+                d: {
+                    o.facility_id: (o.capacity, [(b.bed, b.episode_id) for b in o.beds])
+                    for o in models["occupancy"].on(r, d)
+                }
+                for d in DAYS
+            }
+        with models["caseloads"].reading() as r:
+            caseloads = {}
+            for caseworker in ("cw-7", "cw-8"):
+                load = models["caseloads"].caseload(r, caseworker, TODAY)
+                if load.episodes or load.overdue:
+                    caseloads[caseworker] = (
+                        sorted((e.episode_id, e.last_contact) for e in load.episodes),
+                        {(o.kind, o.item_id) for o in load.overdue},
+                    )
+        with models["outcomes"].reading() as r:
+            report = models["outcomes"].report(r, self.program, *YEAR)
+            outcomes = {
+                i.indicator: {who: set(proofs) for who, proofs in i.evidence.items()}
+                for i in report.indicators
+                if i.evidence
+            }
+        return {
+            "services": services,
+            "occupancy": occupancy,
+            "caseloads": caseloads,
+            "outcomes": outcomes,
+        }
+
+    def folded(self) -> dict[str, Any]:
+        ledger = self.stores.ledger
+        events = [
+            ledger.mapper.to_domain_event(n)
+            for n in ledger.recorder.select_notifications(1, 1_000_000)
+        ]
+        caseloads = {
+            cw: (sorted(episodes), overdue)
+            for cw, (episodes, overdue) in fold.caseloads(events, TODAY).items()
+            if episodes or overdue
+        }
+        return {
+            "services": fold.services(events),
+            "occupancy": {d: fold.occupancy(events, d) for d in DAYS},
+            "caseloads": caseloads,
+            "outcomes": {
+                k: v for k, v in fold.outcomes(events, str(self.program), *YEAR).items() if v
+            },
+        }
+
+
+def check_agreement(stores: Stores, operations: list[tuple[Any, ...]]) -> None:
+    run = Run(stores)
+    for op in operations:
+        run.apply(op)
+    run.apply(("catch_up", 3))
+    live = run.answers()
+    for model in MODELS:
+        rebuild(stores.ledger, stores.read, model, batch=4)
+    rebuilt = run.answers()
+    expected = run.folded()
+    for name in expected:
+        assert live[name] == expected[name], name
+        assert rebuilt[name] == expected[name], name
+
+
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(st.lists(operation, min_size=5, max_size=60))
+def test_live_rebuilt_and_folded_agree_on_sqlite(operations: list[tuple[Any, ...]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        stores = open_stores(f"sqlite:///{folder}/ledger.sqlite3")
+        try:
+            check_agreement(stores, operations)
+        finally:
+            stores.read.close()
+            stores.ledger.close()
+
+
+@pytest.fixture(scope="module")
+def schemas(postgres_url: str) -> Any:
+    def new_schema() -> str:
+        schema = f"p_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        return f"{postgres_url}?schema={schema}"
+
+    return new_schema
+
+
+@settings(PROPERTY, max_examples=10)
+@given(operations=st.lists(operation, min_size=5, max_size=60))
+def test_live_rebuilt_and_folded_agree_on_postgres(
+    schemas: Any, operations: list[tuple[Any, ...]]
+) -> None:
+    stores = open_stores(schemas())
+    try:
+        check_agreement(stores, operations)
+    finally:
+        stores.read.close()
+        stores.ledger.close()

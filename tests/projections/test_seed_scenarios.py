@@ -1,0 +1,187 @@
+"""The programs of the seed documents at their real figures, through the ledger and read models."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, timedelta
+from uuid import UUID
+
+from domain.application import Context
+from domain.base import Actor
+from domain.episode import Episode
+from projections.outcomes import Outcomes
+from projections.services import Services
+from tests.conftest_stores import TODAY
+from tests.integration.scenario import ADMIN
+from tests.projections.conftest import Stores
+
+CASEWORKER = Context(Actor("cw-step", "caseworker"))
+
+
+def participant_with_episode(
+    stores: Stores, program: UUID, settlement: str, group: str, opened_on: date
+) -> UUID:
+    ledger = stores.ledger
+    participant = ledger.register_participant(
+        CASEWORKER,
+        target_groups=[group],
+        settlement=settlement,
+        birth_year=1950 if group == "elderly" else 2003,
+        prior_residence="own_home",
+    ).id
+    ledger.record_consent(
+        CASEWORKER, participant, scope="services", document_ref="C", occurred_on=opened_on
+    )
+    return ledger.open_episode(
+        CASEWORKER,
+        participant_id=participant,
+        program_id=program,
+        caseworker="cw-step",
+        referral_source="orphanage graduates service",
+        occurred_on=opened_on,
+    ).id
+
+
+def test_step_by_step_reaches_its_targets_200_50_150_40(stores: Stores) -> None:
+    """Seed 001: served 200, housed 50 in the social hotel, consulted 150, trained 40."""
+    ledger = stores.ledger
+    program = ledger.define_program(
+        ADMIN,
+        code="STEP-BY-STEP-2021",
+        name="Step by step",
+        financing="grant",
+        period_start=date(2021, 12, 1),
+        period_end=date(2021, 12, 25),
+        targets={"served": 200, "housed": 50, "consulted": 150, "trained": 40},
+    ).id
+    hotel = ledger.register_facility(
+        ADMIN,
+        kind="social_hotel",
+        name="Social hotel",
+        settlement="Chelyabinsk",
+        capacity=50,
+        occurred_on=date(2021, 11, 1),
+    ).id
+    day = date(2021, 12, 1)
+    episodes = [
+        participant_with_episode(stores, program, "Chelyabinsk", "orphan_care_leaver", day)
+        for _ in range(200)
+    ]
+    for episode in episodes[:50]:
+        ledger.start_placement(
+            CASEWORKER, episode, facility_id=hotel, occurred_on=date(2021, 12, 2)
+        )
+        ledger.deliver_service(
+            CASEWORKER,
+            episode,
+            kind="food_package",
+            quantity=1,
+            settlement="Chelyabinsk",
+            occurred_on=date(2021, 12, 2),
+        )
+    for n, episode in enumerate(episodes[:150]):
+        specialist = ("psychologist", "lawyer", "doctor")[n % 3]
+        referral = ledger.make_referral(
+            CASEWORKER, episode, specialist=specialist, occurred_on=date(2021, 12, 3)
+        ).id
+        ledger.answer_referral(
+            CASEWORKER, episode, referral, answer="accepted", occurred_on=date(2021, 12, 3)
+        )
+        ledger.answer_referral(
+            CASEWORKER, episode, referral, answer="completed", occurred_on=date(2021, 12, 6)
+        )
+    for n, episode in enumerate(episodes[100:140]):
+        hours = (16, 36, 72)[n % 3]
+        course = ledger.request_course(
+            CASEWORKER,
+            episode,
+            title="Cook",
+            hours=hours,
+            course_format="mixed",
+            occurred_on=date(2021, 12, 4),
+        ).id
+        ledger.advance_course(
+            CASEWORKER, episode, course, to="enrolled", occurred_on=date(2021, 12, 8)
+        )
+        ledger.advance_course(
+            CASEWORKER, episode, course, to="completed", occurred_on=date(2021, 12, 20)
+        )
+
+    outcomes = stores.project(Outcomes)
+    with outcomes.reading() as reading:
+        report = outcomes.report(reading, program, date(2021, 12, 1), date(2021, 12, 25))
+
+    reached = {i.indicator: (i.count, i.target) for i in report.indicators if i.target}
+    assert reached == {
+        "served": (200, 200),
+        "housed": (50, 50),
+        "consulted": (150, 150),
+        "trained": (40, 40),
+    }
+    assert report.count("course_started_within_limit") == 40
+    assert all(len(proofs) == 1 for proofs in report.indicators[1].evidence.values())
+
+
+# Seed 002, one year: services per form of care, in the proportions the document reports.
+RURAL_FORMS = {
+    "semi_stationary_care": 244,
+    "home_care": 206,
+    "stationary_care": 163,
+    "active_longevity": 171,
+    "charity_delivery": 74,
+    "transport": 1489,
+    "mobile_doctor_visit": 312,
+}
+
+
+def test_rural_year_shape_counts_every_service_by_kind_settlement_and_month(stores: Stores) -> None:
+    """Seed 002 in miniature: 28 settlements, 280 people, about 5,000 services over 12 months."""
+    ledger = stores.ledger
+    program = ledger.define_program(
+        ADMIN,
+        code="RURAL-2024",
+        name="World without borders",
+        financing="budget",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 12, 31),
+        targets={"served": 280},
+    ).id
+    villages = [f"village-{n:02d}" for n in range(28)]
+    rng = random.Random(2659)
+    expected: Counter[tuple[str, str, str]] = Counter()
+    forms, weights = list(RURAL_FORMS), list(RURAL_FORMS.values())
+    for n in range(280):
+        village = villages[n % 28]
+        episode_id = participant_with_episode(stores, program, village, "elderly", date(2024, 1, 1))
+        episode = ledger.load(Episode, episode_id)
+        for _ in range(18):  # ~5,000 services in all, saved per person as a day's sync would
+            kind = rng.choices(forms, weights)[0]
+            day = date(2024, 1, 1) + timedelta(days=rng.randrange(366))
+            episode.deliver_service(
+                kind, 1, village, min(day, date(2024, 5, 31)), CASEWORKER.actor, TODAY
+            )
+            expected[(kind, village, min(day, date(2024, 5, 31)).isoformat()[:7])] += 1
+        ledger.save(episode)
+
+    services = stores.project(Services)
+    outcomes = stores.project(Outcomes)
+    with services.reading() as reading:
+        cells = {
+            (r.dimensions["kind"], r.dimensions["settlement"], r.dimensions["month"]): r.services
+            for r in services.report(reading, program)
+        }
+        by_settlement = {
+            r.dimensions["settlement"]: r.services
+            for r in services.report(reading, program, by=("settlement",))
+        }
+    with outcomes.reading() as reading:
+        served = outcomes.report(reading, program, date(2024, 1, 1), date(2024, 12, 31)).count(
+            "served"
+        )
+
+    assert cells == dict(expected)
+    assert sum(cells.values()) == 280 * 18 == 5040
+    assert len(by_settlement) == 28
+    assert all(count == 180 for count in by_settlement.values())
+    assert served == 280
