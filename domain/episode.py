@@ -104,7 +104,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
             raise OutsideProgramPeriodError(
                 f"{occurred_on} is outside {program.period_start}..{program.period_end}"
             )
-        return cls._create(
+        episode = cls._create(
             cls.Opened,
             participant_id=participant.id,
             program_id=program.id,
@@ -112,6 +112,8 @@ class Episode(EpisodeEvents, LedgerAggregate):
             referral_source=_text(referral_source, "referral_source"),
             **stamp(by, occurred_on),
         )
+        participant.join_program(program.id, episode.id, occurred_on, by, today)
+        return episode
 
     # Applying events (called by the event classes, also on replay).
 

@@ -35,8 +35,9 @@ class EpisodeCommands(LedgerCore):
         occurred_on: date,
     ) -> CommandResult:
         def decide(today: date) -> Decision:
+            participant = self.load(Participant, participant_id)
             episode = Episode.open(
-                participant=self.load(Participant, participant_id),
+                participant=participant,
                 program=self.load(Program, program_id),
                 caseworker=caseworker,
                 referral_source=referral_source,
@@ -44,7 +45,7 @@ class EpisodeCommands(LedgerCore):
                 by=ctx.actor,
                 today=today,
             )
-            return Decision(episode.id, episode.version, (episode,))
+            return Decision(episode.id, episode.version, (episode, participant))
 
         return self.execute(ctx, "open_episode", locals(), decide)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from domain.base import (
     Actor,
@@ -45,6 +46,8 @@ class Participant(LedgerAggregate):
         self.prior_residence = prior_residence
         self.consents: list[str] = []
         self.erased = False
+        # program id (hex) -> ids (hex) of this person's episodes in it
+        self.episodes: dict[str, list[str]] = {}
 
     class Registered(LedgerAggregate.Created):
         target_groups: list[str]
@@ -71,6 +74,13 @@ class Participant(LedgerAggregate):
 
     class InstitutionalAdmission(LedgerAggregate.Event):
         institution_kind: str
+
+    class JoinedProgram(LedgerAggregate.Event):
+        program_id: UUID
+        episode_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.episodes.setdefault(self.program_id.hex, []).append(self.episode_id.hex)
 
     class Erased(LedgerAggregate.Event):
         reason: str
@@ -145,6 +155,22 @@ class Participant(LedgerAggregate):
         if not reason.strip():
             raise InvalidValueError("erasure needs a reason")
         self.trigger_event(self.Erased, reason=reason, **stamp(by, today))
+
+    def join_program(
+        self, program_id: UUID, episode_id: UUID, occurred_on: date, by: Actor, today: date
+    ) -> None:
+        """Link the person to an episode opened for them (saved with the episode)."""
+        self.check_can_open_episode()
+        check_occurred_on(occurred_on, today)
+        self.trigger_event(
+            self.JoinedProgram,
+            program_id=program_id,
+            episode_id=episode_id,
+            **stamp(by, occurred_on),
+        )
+
+    def in_programs(self) -> set[UUID]:
+        return {UUID(program) for program in self.episodes}
 
     def check_not_erased(self) -> None:
         if self.erased:

@@ -12,7 +12,7 @@ from domain.episode import (
     PlacementOpenError,
 )
 from domain.facility import BedUnavailableError
-from domain.participant import ConsentRequiredError
+from domain.participant import ConsentRequiredError, Participant
 from domain.tracks import (
     CourseNotEnrolledError,
     ReferralNotAcceptedError,
@@ -52,6 +52,10 @@ def test_an_episode_opens_for_a_consenting_participant_within_the_program_period
     assert isinstance(opened, Episode.Opened)
     assert (opened.participant_id, opened.program_id) == (participant.id, program.id)
     assert (opened.caseworker, opened.occurred_on, episode.opened_on) == ("cw-7", MARCH, MARCH)
+    [joined] = participant.collect_events()
+    assert isinstance(joined, Participant.JoinedProgram)
+    assert (joined.program_id, joined.episode_id) == (program.id, episode.id)
+    assert participant.in_programs() == {program.id}
 
 
 @pytest.mark.parametrize(
