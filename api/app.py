@@ -1,4 +1,4 @@
-"""The FastAPI application: one Ledger per process, built in the lifespan."""
+"""The FastAPI application: one set of components per process, built in the lifespan."""
 
 from __future__ import annotations
 
@@ -7,28 +7,46 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import wiring
+from api import (
+    command_routes,
+    observability,
+    ops_routes,
+    problems,
+    record_routes,
+    report_routes,
+    wiring,
+)
+from api.auth import Authenticator
 from api.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the HTTP application for the given settings (from the environment by default)."""
     settings = settings or Settings()
+    metrics = observability.Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         components = wiring.build(settings)
+        components.metrics = metrics
         app.state.components = components
         try:
             yield
         finally:
             components.close()
 
-    app = FastAPI(title="Service-episode ledger", version="0.1.0", lifespan=lifespan)
-
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
+    observability.configure_logging()
+    app = FastAPI(
+        title="Service-episode ledger",
+        version="0.1.0",
+        description="Commands in, queries out: the system of record of social-service episodes.",
+        lifespan=lifespan,
+    )
+    app.state.authenticator = Authenticator(settings)
+    problems.install(app)
+    observability.install(app, metrics, settings.max_body_bytes)
+    app.include_router(ops_routes.router())
+    app.include_router(command_routes.router())
+    app.include_router(record_routes.router())
+    app.include_router(report_routes.router())
     return app

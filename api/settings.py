@@ -29,6 +29,19 @@ class Settings(BaseSettings):
     projections_in_process: bool | None = None
     projection_batch: int = 500
     projection_poll_interval: float = 0.05
+    # A read given min_position waits this long for its read model at most.
+    read_wait_seconds: float = 5.0
+    # /ready fails when a read model is further behind the log head than this.
+    ready_max_lag: int = 10_000
+
+    # Authentication. Embedded default: HS256 with a secret generated into var/ on first start.
+    # Production: RS256/ES256 keys from a JWKS file or URL (OIDC-compatible).
+    jwt_secret_file: Path = Path("var/jwt-secret")
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str = "ledger-dev"
+    jwt_audience: str = "ledger"
+    max_body_bytes: int = 2_000_000
 
     def read_model_env(self) -> dict[str, str]:
         """Where read models live: beside the events on PostgreSQL, their own file on SQLite."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.observability import Metrics
 from api.settings import Settings
 from domain.ledger import Ledger
 from projections.model import ReadModel
@@ -16,10 +17,12 @@ from projections.store import ReadStore
 class Components:
     """What a process needs: the Ledger, the read models, and (embedded) their follower threads."""
 
+    settings: Settings
     ledger: Ledger
     store: ReadStore
     models: dict[str, ReadModel]
     host: ProjectionHost | None = None
+    metrics: Metrics | None = None
 
     def close(self) -> None:
         if self.host is not None:
@@ -35,7 +38,7 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
     models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
     for model in models.values():
         model.create_tables()
-    components = Components(ledger, store, models)
+    components = Components(settings, ledger, store, models)
     if follow_in_process is None:
         follow_in_process = settings.projections_in_process
     if follow_in_process is None:

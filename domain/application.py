@@ -120,6 +120,25 @@ class LedgerCore(Application[UUID]):
             )
         return aggregate
 
+    def recorded_events(self, aggregate_id: UUID, known_at: datetime | None = None) -> list[Any]:
+        """The aggregate's events in order, only those recorded by `known_at` if given."""
+        events: list[Any] = list(self.events.get(aggregate_id))
+        if known_at is not None:
+            events = [e for e in events if e.timestamp <= known_at]
+        return events
+
+    def load_as_known(self, cls: type[A], aggregate_id: UUID, known_at: datetime | None) -> A:
+        """The aggregate as it was known at `known_at` (now, if None)."""
+        if known_at is None:
+            return self.load(cls, aggregate_id)
+        events = self.recorded_events(aggregate_id, known_at)
+        aggregate: Any = None
+        for event in events:
+            aggregate = event.mutate(aggregate)
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(f"no {cls.__name__.lower()} {aggregate_id} known at {known_at}")
+        return aggregate
+
     def execute(
         self,
         ctx: Context,

@@ -1,0 +1,139 @@
+"""Every error as application/problem+json (RFC 9457) with a machine-readable `code`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import OperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from domain.application import ConcurrentWriteError, StaleVersionError
+from domain.base import DomainError, InvalidValueError, NotFoundError
+from domain.idempotency import IdempotencyKeyReusedError
+from domain.program import ProgramCodeTakenError
+from projections.runner import ReadModelTimeoutError
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemBody(BaseModel):
+    """RFC 9457 problem details; `code` names the rule or reason for machines."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class ProblemError(Exception):
+    """An error raised by the API layer itself (auth, headers, lookups)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(title)
+        self.status, self.code, self.title, self.detail = status, code, title, detail
+        self.headers = headers or {}
+
+
+def problem_content(
+    status: int, code: str, title: str, detail: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": f"https://ledger.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_content(status, code, title, detail, **extra),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def domain_status(error: DomainError) -> int:
+    """The HTTP status a broken domain rule answers with."""
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, StaleVersionError):
+        return 412
+    if isinstance(error, ProgramCodeTakenError | ConcurrentWriteError):
+        return 409
+    if isinstance(error, InvalidValueError | IdempotencyKeyReusedError):
+        return 422
+    return 409
+
+
+def domain_problem(error: DomainError) -> dict[str, Any]:
+    """The problem body of a domain error (also used per command in a batch)."""
+    title = (type(error).__doc__ or type(error).__name__).strip().splitlines()[0]
+    return problem_content(domain_status(error), error.rule, title, str(error))
+
+
+def install(app: FastAPI) -> None:
+    """Map every error the API can meet to a problem response; nothing falls through as a 500."""
+
+    @app.exception_handler(ProblemError)
+    def _problem(request: Request, error: ProblemError) -> JSONResponse:
+        return problem(error.status, error.code, error.title, error.detail, error.headers)
+
+    @app.exception_handler(DomainError)
+    def _domain(request: Request, error: DomainError) -> JSONResponse:
+        body = domain_problem(error)
+        return JSONResponse(body, status_code=body["status"], media_type=MEDIA_TYPE)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in error.errors()
+        ]
+        return problem(422, "invalid_request", "The request is not valid", errors=errors)
+
+    @app.exception_handler(HTTPException)
+    def _http(request: Request, error: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return problem(
+            error.status_code, code, str(error.detail), headers=dict(error.headers or {})
+        )
+
+    @app.exception_handler(ReadModelTimeoutError)
+    def _lagging(request: Request, error: ReadModelTimeoutError) -> JSONResponse:
+        return problem(
+            503,
+            "read_model_behind",
+            "The read model has not caught up yet",
+            str(error),
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(OperationalError)
+    def _busy(request: Request, error: OperationalError) -> JSONResponse:
+        return problem(
+            503, "store_busy", "The event store is busy; retry", headers={"Retry-After": "1"}
+        )

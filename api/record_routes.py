@@ -1,0 +1,239 @@
+"""Participants and episodes: their state and full history, now or as known at a moment."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.auth import Principal
+from api.deps import authenticate, components
+from api.problems import ProblemError
+from domain.episode import Episode
+from domain.participant import Participant
+from domain.personal_data import PersonalData, personal_data_id_for
+from domain.tracks import entry_id
+
+KnownAt = Annotated[
+    datetime | None, Query(description="Answer as the ledger knew it at this moment (ISO 8601)")
+]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=40, description="`next_cursor` of the page before")]
+COMMON = ("originator_id", "originator_version", "timestamp", "originator_topic")
+STAMP = ("occurred_on", "recorded_by", "recorded_role", "request_id")
+MASKED = "***"
+
+
+def offset_of(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except ValueError:
+        raise ProblemError(400, "invalid_cursor", "The cursor is not one this API gave") from None
+
+
+def page(items: list[Any], limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+    start = offset_of(cursor)
+    end = start + limit
+    following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], following
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, UUID | date | datetime):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def described(event: Any, kind: str, voided: set[str], show_data: bool) -> dict[str, Any]:
+    """One history line: what, when it happened, when recorded, by whom, why, and if voided."""
+    state = vars(event)
+    eid = str(entry_id(event.originator_id, event.originator_version))
+    data = {k: v for k, v in state.items() if k not in COMMON + STAMP}
+    if not show_data:
+        data = {k: MASKED for k in data}
+    return {
+        "event_id": eid,
+        "aggregate": kind,
+        "aggregate_id": str(event.originator_id),
+        "version": event.originator_version,
+        "type": type(event).__name__,
+        "occurred_on": event.occurred_on.isoformat(),
+        "recorded_at": event.timestamp.isoformat(),
+        "recorded_by": event.recorded_by,
+        "recorded_role": event.recorded_role,
+        "request_id": event.request_id,
+        "reason": state.get("reason"),
+        "voided": eid in voided,
+        "data": _plain(data),
+    }
+
+
+def may_read(principal: Principal, programs: set[UUID]) -> bool:
+    """Whether the caller may read a record of these programs (none yet: writers may prepare it)."""
+    if principal.has("admin"):
+        return True
+    if not principal.has("caseworker", "supervisor", "auditor"):
+        return False
+    if not programs:
+        return principal.has("caseworker", "supervisor")
+    return any(principal.covers(program) for program in programs)
+
+
+def shows_personal_data(principal: Principal, programs: set[UUID]) -> bool:
+    """Caseworkers of the person's programs and admins see personal data; auditors see it masked."""
+    return principal.has("admin") or (
+        principal.has("caseworker", "supervisor") and may_read(principal, programs)
+    )
+
+
+def router() -> APIRouter:
+    records = APIRouter(tags=["records"])
+
+    @records.get("/v1/participants/{participant_id}", operation_id="get_participant")
+    def participant(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        participant_id: UUID,
+        known_at: KnownAt = None,
+    ) -> dict[str, Any]:
+        """A participant's state (with personal data where the caller may see it)."""
+        ledger = components(request).ledger
+        person = ledger.load_as_known(Participant, participant_id, known_at)
+        programs = person.in_programs()
+        if not may_read(principal, programs):
+            raise ProblemError(403, "forbidden", "Not within your programs")
+        personal: dict[str, Any] | None = None
+        if not person.erased and personal_data_id_for(participant_id) in ledger.repository:
+            data = ledger.load_as_known(
+                PersonalData, personal_data_id_for(participant_id), known_at
+            )
+            shown = shows_personal_data(principal, programs)
+            personal = _plain(data.fields) if shown else {k: MASKED for k in data.fields}
+        return {
+            "id": str(participant_id),
+            "version": person.version,
+            "target_groups": person.target_groups,
+            "settlement": person.settlement,
+            "birth_year": person.birth_year,
+            "prior_residence": person.prior_residence,
+            "consents": person.consents,
+            "episodes": {program: ids for program, ids in person.episodes.items()},
+            "erased": person.erased,
+            "personal_data": personal,
+            "position": ledger.recorder.max_notification_id() or 0,
+        }
+
+    @records.get("/v1/participants/{participant_id}/history", operation_id="participant_history")
+    def participant_history(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        participant_id: UUID,
+        known_at: KnownAt = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
+        """Every event of the person and of their episodes, in the order they were recorded."""
+        ledger = components(request).ledger
+        person = ledger.load_as_known(Participant, participant_id, known_at)
+        programs = person.in_programs()
+        if not may_read(principal, programs):
+            raise ProblemError(403, "forbidden", "Not within your programs")
+        show = shows_personal_data(principal, programs)
+        streams: list[tuple[str, UUID, bool]] = [("participant", participant_id, True)]
+        if personal_data_id_for(participant_id) in ledger.repository:
+            streams.append(("personal_data", personal_data_id_for(participant_id), show))
+        streams += [
+            ("episode", UUID(episode), True) for ids in person.episodes.values() for episode in ids
+        ]
+        return _history(ledger, streams, known_at, limit, cursor)
+
+    @records.get("/v1/episodes/{episode_id}", operation_id="get_episode")
+    def episode(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        episode_id: UUID,
+        known_at: KnownAt = None,
+    ) -> dict[str, Any]:
+        """An episode's state: caseworker, dates, and each referral, placement, course and job."""
+        ledger = components(request).ledger
+        current = ledger.load_as_known(Episode, episode_id, known_at)
+        if not may_read(principal, {current.program_id}):
+            raise ProblemError(403, "forbidden", "Not within your programs")
+        items = [
+            {
+                "id": str(UUID(track_id)),
+                "kind": track["kind"],
+                "status": track["steps"][-1][1],
+                "since": track["steps"][0][2].isoformat(),
+                "updated_on": track["steps"][-1][2].isoformat(),
+            }
+            for track_id, track in current.tracks.items()
+        ]
+        return {
+            "id": str(episode_id),
+            "version": current.version,
+            "participant_id": str(current.participant_id),
+            "program_id": str(current.program_id),
+            "caseworker": current.caseworker,
+            "referral_source": current.referral_source,
+            "opened_on": current.opened_on.isoformat(),
+            "closed_on": current.closed_on.isoformat() if current.closed_on else None,
+            "items": items,
+            "entries": len(current.entries),
+            "voided_entries": sum(1 for e in current.entries.values() if e["voided"]),
+            "position": ledger.recorder.max_notification_id() or 0,
+        }
+
+    @records.get("/v1/episodes/{episode_id}/history", operation_id="episode_history")
+    def episode_history(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        episode_id: UUID,
+        known_at: KnownAt = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
+        """Every event of the episode, voided entries marked."""
+        ledger = components(request).ledger
+        current = ledger.load_as_known(Episode, episode_id, known_at)
+        if not may_read(principal, {current.program_id}):
+            raise ProblemError(403, "forbidden", "Not within your programs")
+        return _history(ledger, [("episode", episode_id, True)], known_at, limit, cursor)
+
+    return records
+
+
+def _history(
+    ledger: Any,
+    streams: list[tuple[str, UUID, bool]],
+    known_at: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    events = [
+        (kind, event, show)
+        for kind, stream, show in streams
+        for event in ledger.recorded_events(stream, known_at)
+    ]
+    events.sort(key=lambda item: item[1].timestamp)
+    voided = {str(e.event_id) for _, e, _ in events if isinstance(e, Episode.EntryVoided)}
+    items, following = page(
+        [described(event, kind, voided, show) for kind, event, show in events], limit, cursor
+    )
+    return {
+        "items": items,
+        "next_cursor": following,
+        "position": ledger.recorder.max_notification_id() or 0,
+    }
