@@ -12,6 +12,7 @@ import uvicorn
 
 from api import wiring
 from api.app import create_app
+from api.auth import ROLES, mint
 from api.settings import Settings
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
@@ -32,14 +33,21 @@ def main(argv: list[str] | None = None) -> None:
     rebuilding = commands.add_parser("rebuild", help="rebuild read models beside the live ones")
     rebuilding.add_argument("names", nargs="*", help=f"any of {', '.join(sorted(READ_MODELS))}")
     rebuilding.add_argument("--all", action="store_true", help="rebuild every read model")
+    token = commands.add_parser("token", help="mint a development token (embedded HS256 secret)")
+    token.add_argument("--sub", required=True, help="the subject, e.g. a staff id")
+    token.add_argument("--role", action="append", required=True, choices=ROLES)
+    token.add_argument("--program", action="append", default=[], help="program code, or *")
+    token.add_argument("--hours", type=float, default=12)
     args = parser.parse_args(argv)
     settings = Settings()
 
     if args.command == "serve":
         host = args.host or settings.host
         port = args.port or settings.port
-        print(f"Ledger API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", flush=True)
-        uvicorn.run(create_app(settings), host=host, port=port)
+        _print_welcome(settings, host, port)
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+    elif args.command == "token":
+        print(mint(settings, args.sub, args.role, args.program, args.hours))
     elif args.command == "project":
         _project(settings, args.name, args.batch or settings.projection_batch)
     elif args.command == "rebuild":
@@ -48,6 +56,16 @@ def main(argv: list[str] | None = None) -> None:
         if not names or unknown:
             parser.error(f"name read models from {sorted(READ_MODELS)} or give --all")
         _rebuild(settings, names)
+
+
+def _print_welcome(settings: Settings, host: str, port: int) -> None:
+    print(f"Ledger API on http://{host}:{port}  docs: http://{host}:{port}/docs", flush=True)
+    if settings.jwks_file or settings.jwks_url:
+        return
+    print("Development tokens (12 h; mint more with `ledger token --sub ... --role ...`):")
+    for role in ROLES:
+        print(f"  {role:<10} {mint(settings, f'dev-{role}', [role], ['*'])}")
+    print(flush=True)
 
 
 def _project(settings: Settings, name: str, batch: int) -> None:
