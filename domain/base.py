@@ -39,12 +39,6 @@ class NotFoundError(DomainError):
     rule = "not_found"
 
 
-class FutureDateError(DomainError):
-    """`occurred_on` lies more than a day in the future."""
-
-    rule = "occurred_on_in_future"
-
-
 class DateOrderError(DomainError):
     """A date comes before the date of a fact it follows."""
 
@@ -55,6 +49,12 @@ class InvalidValueError(DomainError):
     """A value is outside what the domain allows (a negative quantity, an empty name)."""
 
     rule = "invalid_value"
+
+
+class FutureDateError(InvalidValueError):
+    """`occurred_on` lies more than a day in the future."""
+
+    rule = "occurred_on_in_future"
 
 
 def one_of(words: type[E], value: str) -> str:
