@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from api.auth import Principal
 from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
-from api.problems import ProblemBody, ProblemError, domain_problem, problem_content
+from api.problems import PROBLEMS, ProblemBody, ProblemError, domain_problem, problem_content
 from domain.application import CommandResult, Context
 from domain.base import Actor, DomainError
 from domain.episode import Episode
@@ -22,18 +22,6 @@ from domain.ledger import Ledger
 from domain.participant import Participant
 
 MAX_BATCH = 1000
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemBody, "description": description}
-    for status, description in {
-        401: "Missing or invalid token",
-        403: "Role or program not allowed",
-        404: "Unknown id",
-        409: "A domain rule or a concurrent write refused it",
-        412: "If-Match is stale",
-        422: "Invalid request, or a rule on values",
-        503: "Store busy; retry",
-    }.items()
-}
 
 
 class Answer(BaseModel):

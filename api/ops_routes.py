@@ -35,7 +35,12 @@ def router() -> APIRouter:
         }
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
-    @ops.get("/metrics", operation_id="metrics", response_class=Response)
+    @ops.get(
+        "/metrics",
+        operation_id="metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     def metrics(request: Request) -> Response:
         """Prometheus text format: requests, latencies, command outcomes, read-model lag."""
         state = components(request)

@@ -31,6 +31,28 @@ class ProblemBody(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemBody"}
+# Documented on every route, so clients (and schema checks) know errors come as problem+json.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ProblemBody,
+        "description": description,
+        "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+    }
+    for status, description in {
+        400: "Malformed header or cursor",
+        401: "Missing or invalid token",
+        403: "Role or program not allowed",
+        404: "Unknown id",
+        409: "A domain rule refused it",
+        412: "If-Match is stale",
+        413: "Body too large",
+        422: "Invalid request, or a rule on values",
+        503: "Busy or read model behind; retry",
+    }.items()
+}
+
+
 class ProblemError(Exception):
     """An error raised by the API layer itself (auth, headers, lookups)."""
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Principal
 from api.deps import authenticate, components
-from api.problems import ProblemError
+from api.problems import PROBLEMS, ProblemError
 from domain.episode import Episode
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
@@ -99,7 +99,7 @@ def shows_personal_data(principal: Principal, programs: set[UUID]) -> bool:
 
 
 def router() -> APIRouter:
-    records = APIRouter(tags=["records"])
+    records = APIRouter(tags=["records"], responses=PROBLEMS)
 
     @records.get("/v1/participants/{participant_id}", operation_id="get_participant")
     def participant(

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import Principal
 from api.deps import authenticate, components, require
-from api.problems import ProblemError
+from api.problems import PROBLEMS, ProblemError
 from api.record_routes import Cursor, Limit, _plain, page
 from projections.model import Reading, ReadModel
 from projections.runner import wait_for
@@ -29,6 +29,11 @@ def reading_of(request: Request, name: str, min_position: int | None) -> tuple[R
     state = components(request)
     model = state.models[name]
     if min_position:
+        if min_position > (state.ledger.recorder.max_notification_id() or 0):
+            raise ProblemError(
+                422, "position_unknown", "min_position is beyond the end of the log",
+                f"no command has answered position {min_position} yet",
+            )  # fmt: skip
         wait_for(model, min_position, timeout=state.settings.read_wait_seconds)
     return model, model.reading()
 
@@ -55,7 +60,7 @@ def check_program(principal: Principal, program: UUID) -> None:
 
 
 def router() -> APIRouter:
-    reports = APIRouter(tags=["read models"])
+    reports = APIRouter(tags=["read models"], responses=PROBLEMS)
     _caseload_and_occupancy(reports)
     _reports(reports)
     return reports
@@ -67,7 +72,7 @@ def _caseload_and_occupancy(reports: APIRouter) -> None:
     def caseload(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
-        caseworker: Annotated[str, Query(max_length=200)] | str,
+        caseworker: Annotated[str, Path(max_length=200)],
         as_of: date | None = None,
         min_position: MinPosition = None,
         limit: Limit = 100,

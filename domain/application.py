@@ -124,6 +124,8 @@ class LedgerCore(Application[UUID]):
         """The aggregate's events in order, only those recorded by `known_at` if given."""
         events: list[Any] = list(self.events.get(aggregate_id))
         if known_at is not None:
+            if known_at.tzinfo is None:  # a moment without a zone is taken as UTC
+                known_at = known_at.replace(tzinfo=UTC)
             events = [e for e in events if e.timestamp <= known_at]
         return events
 

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,13 +64,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
+@contextmanager
+def serve(store_url: str, folder: Path, **overrides: Any) -> Iterator[Api]:
+    """Run the API under uvicorn on a free loopback port until the block ends."""
     settings = Settings(
         database_url=store_url,
-        jwt_secret_file=tmp_path / "jwt-secret",
+        jwt_secret_file=folder / "jwt-secret",
         projections_in_process=True,
         projection_poll_interval=0.01,
+        **overrides,
     )
     app = create_app(settings)
     port = free_port()
@@ -81,7 +84,15 @@ def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
         time.sleep(0.02)
     assert server.started, "the API did not start"
     running = Api(f"http://127.0.0.1:{port}", settings, app)
-    yield running
-    running.http.close()
-    server.should_exit = True
-    thread.join(20)
+    try:
+        yield running
+    finally:
+        running.http.close()
+        server.should_exit = True
+        thread.join(20)
+
+
+@pytest.fixture
+def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
+    with serve(store_url, tmp_path) as running:
+        yield running

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from domain.episode import Episode
-
-from tests.api.conftest import OTHER, OWN, Api
+from tests.api.conftest import OWN, Api
 from tests.api.world import World, a_world, day
 
 ROLES = ("caseworker", "supervisor", "auditor", "analyst", "admin", None)
@@ -32,43 +31,88 @@ def _program(world: World, side: str) -> str:
 FAMILIES: dict[str, tuple[Call, dict[str | None, Any], dict[str | None, Any]]] = {
     # family: (call, outcome in own program, outcome in the other program)
     "define program": (
-        lambda api, w, side, h: api.http.post("/v1/programs", headers=h, json={
-            "code": f"P-{side}-{len(h)}-{id(h)}", "name": "x", "financing": "budget",
-            "period_start": day(10), "period_end": day(0)}),
-        {"admin": OK}, {"admin": OK},
+        lambda api, w, side, h: api.http.post(
+            "/v1/programs",
+            headers=h,
+            json={
+                "code": f"P-{side}-{len(h)}-{id(h)}",
+                "name": "x",
+                "financing": "budget",
+                "period_start": day(10),
+                "period_end": day(0),
+            },
+        ),
+        {"admin": OK},
+        {"admin": OK},
     ),
     "register facility": (
-        lambda api, w, side, h: api.http.post("/v1/facilities", headers=h, json={
-            "kind": "shelter", "name": "Shelter", "settlement": "Miass", "capacity": 3,
-            "occurred_on": day(1)}),
-        {"admin": OK}, {"admin": OK},
+        lambda api, w, side, h: api.http.post(
+            "/v1/facilities",
+            headers=h,
+            json={
+                "kind": "shelter",
+                "name": "Shelter",
+                "settlement": "Miass",
+                "capacity": 3,
+                "occurred_on": day(1),
+            },
+        ),
+        {"admin": OK},
+        {"admin": OK},
     ),
     "register participant": (
-        lambda api, w, side, h: api.http.post("/v1/participants", headers=h, json={
-            "target_groups": ["homeless"], "settlement": "Miass", "birth_year": 1970,
-            "prior_residence": "street"}),
-        {"caseworker": OK, "supervisor": OK}, {"caseworker": OK, "supervisor": OK},
+        lambda api, w, side, h: api.http.post(
+            "/v1/participants",
+            headers=h,
+            json={
+                "target_groups": ["homeless"],
+                "settlement": "Miass",
+                "birth_year": 1970,
+                "prior_residence": "street",
+            },
+        ),
+        {"caseworker": OK, "supervisor": OK},
+        {"caseworker": OK, "supervisor": OK},
     ),
     "episode command": (
-        lambda api, w, side, h: api.http.post(f"/v1/episodes/{_episode(w, side)}/services", headers=h,
-            json={"kind": "transport", "settlement": "Miass", "occurred_on": day(1)}),
-        {"caseworker": OK, "supervisor": OK}, {},
+        lambda api, w, side, h: api.http.post(
+            f"/v1/episodes/{_episode(w, side)}/services",
+            headers=h,
+            json={"kind": "transport", "settlement": "Miass", "occurred_on": day(1)},
+        ),
+        {"caseworker": OK, "supervisor": OK},
+        {},
     ),
     "batch": (
-        lambda api, w, side, h: api.http.post("/v1/batch", headers=h, json={"commands": [{
-            "path": f"/v1/episodes/{_episode(w, side)}/mentors", "idempotency_key": f"b-{id(h)}",
-            "body": {"mentor_ref": "v-1", "occurred_on": day(1)}}]}),
+        lambda api, w, side, h: api.http.post(
+            "/v1/batch",
+            headers=h,
+            json={
+                "commands": [
+                    {
+                        "path": f"/v1/episodes/{_episode(w, side)}/mentors",
+                        "idempotency_key": f"b-{id(h)}",
+                        "body": {"mentor_ref": "v-1", "occurred_on": day(1)},
+                    }
+                ]
+            },
+        ),
         # The batch itself answers 200; each command carries its own status (checked below).
-        {r: OK for r in ROLES if r}, {r: OK for r in ROLES if r},
+        {r: OK for r in ROLES if r},
+        {r: OK for r in ROLES if r},
     ),
     "episode read": (
         lambda api, w, side, h: api.http.get(f"/v1/episodes/{_episode(w, side)}", headers=h),
-        {"caseworker": OK, "supervisor": OK, "auditor": OK, "admin": OK}, {"admin": OK},
+        {"caseworker": OK, "supervisor": OK, "auditor": OK, "admin": OK},
+        {"admin": OK},
     ),
     "participant history": (
         lambda api, w, side, h: api.http.get(
-            f"/v1/participants/{w.participant if side == 'own' else _other_person(api, w)}/history", headers=h),
-        {"caseworker": OK, "supervisor": OK, "auditor": OK, "admin": OK}, {"admin": OK},
+            f"/v1/participants/{w.participant if side == 'own' else _other_person(api, w)}/history",
+            headers=h,
+        ),
+        {"caseworker": OK, "supervisor": OK, "auditor": OK, "admin": OK},
+        {"admin": OK},
     ),
     "caseload": (
         lambda api, w, side, h: api.http.get("/v1/caseloads/caseworker-1", headers=h),
@@ -77,19 +121,26 @@ FAMILIES: dict[str, tuple[Call, dict[str | None, Any], dict[str | None, Any]]] =
     ),
     "occupancy": (
         lambda api, w, side, h: api.http.get("/v1/occupancy", params={"on": day(0)}, headers=h),
-        {r: OK for r in ROLES if r}, {r: OK for r in ROLES if r},
+        {r: OK for r in ROLES if r},
+        {r: OK for r in ROLES if r},
     ),
     "outcomes report": (
-        lambda api, w, side, h: api.http.get("/v1/reports/outcomes", headers=h, params={
-            "program": _program(w, side), "from": day(400), "to": day(0)}),
-        {r: OK for r in ROLES if r}, {"admin": OK},
+        lambda api, w, side, h: api.http.get(
+            "/v1/reports/outcomes",
+            headers=h,
+            params={"program": _program(w, side), "from": day(400), "to": day(0)},
+        ),
+        {r: OK for r in ROLES if r},
+        {"admin": OK},
     ),
     "services report": (
-        lambda api, w, side, h: api.http.get("/v1/reports/services", headers=h,
-                                             params={"program": _program(w, side)}),
-        {r: OK for r in ROLES if r}, {"admin": OK},
+        lambda api, w, side, h: api.http.get(
+            "/v1/reports/services", headers=h, params={"program": _program(w, side)}
+        ),
+        {r: OK for r in ROLES if r},
+        {"admin": OK},
     ),
-}  # fmt: skip
+}
 
 
 def _other_person(api: Api, world: World) -> str:

@@ -28,12 +28,15 @@ def program(api: Api, code: str) -> str:
     response = api.post(
         "/v1/programs",
         {
-            "code": code, "name": f"Program {code}", "financing": "grant",
-            "period_start": day(400), "period_end": (TODAY + timedelta(days=400)).isoformat(),
+            "code": code,
+            "name": f"Program {code}",
+            "financing": "grant",
+            "period_start": day(400),
+            "period_end": (TODAY + timedelta(days=400)).isoformat(),
             "targets": {"served": 200, "housed": 50, "consulted": 150, "trained": 40},
         },
         role="admin",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -43,12 +46,14 @@ def participant(api: Api, programs: list[str], name: str = "Anna Petrova") -> st
     response = api.http.post(
         "/v1/participants",
         json={
-            "target_groups": ["orphan_care_leaver"], "settlement": "Kopeysk", "birth_year": 2004,
+            "target_groups": ["orphan_care_leaver"],
+            "settlement": "Kopeysk",
+            "birth_year": 2004,
             "prior_residence": "orphan_care",
             "personal_data": {"full_name": name, "snils": "112-233-445 95", "phone": "+7 900 111"},
         },
         headers=caller,
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     person = str(response.json()["id"])
     consent = api.http.post(
@@ -64,11 +69,14 @@ def episode(api: Api, person: str, program_id: str, programs: list[str]) -> str:
     response = api.http.post(
         "/v1/episodes",
         json={
-            "participant_id": person, "program_id": program_id, "caseworker": "caseworker-1",
-            "referral_source": "self", "occurred_on": day(50),
+            "participant_id": person,
+            "program_id": program_id,
+            "caseworker": "caseworker-1",
+            "referral_source": "self",
+            "occurred_on": day(50),
         },
         headers=api.as_("caseworker", programs),
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -76,10 +84,15 @@ def episode(api: Api, person: str, program_id: str, programs: list[str]) -> str:
 def facility(api: Api, capacity: int = 1) -> str:
     response = api.post(
         "/v1/facilities",
-        {"kind": "social_hotel", "name": "Hotel", "settlement": "Chelyabinsk",
-         "capacity": capacity, "occurred_on": day(300)},
+        {
+            "kind": "social_hotel",
+            "name": "Hotel",
+            "settlement": "Chelyabinsk",
+            "capacity": capacity,
+            "occurred_on": day(300),
+        },
         role="admin",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -89,6 +102,10 @@ def a_world(api: Api) -> World:
     person = participant(api, [OWN])
     stranger = participant(api, [OTHER], name="Boris Sidorov")
     return World(
-        own, other, facility(api), person, episode(api, person, own, [OWN]),
+        own,
+        other,
+        facility(api),
+        person,
+        episode(api, person, own, [OWN]),
         episode(api, stranger, other, [OTHER]),
-    )  # fmt: skip
+    )
