@@ -177,6 +177,16 @@ COMMANDS: list[Command] = [
         "Correct personal data",
     ),
     Command(
+        "erase_participant",
+        "/v1/participants/{participant_id}/erase",
+        b.VoidBody,
+        "admin",
+        lambda ledger, c, p, body: ledger.erase_participant(
+            c, p["participant_id"], reason=body.reason
+        ),
+        "Erase a participant's personal data for good (reason required); counts stay",
+    ),
+    Command(
         "open_episode",
         "/v1/episodes",
         b.EpisodeBody,

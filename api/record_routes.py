@@ -115,7 +115,9 @@ def router() -> APIRouter:
         if not may_read(principal, programs):
             raise ProblemError(403, "forbidden", "Not within your programs")
         personal: dict[str, Any] | None = None
-        if not person.erased and personal_data_id_for(participant_id) in ledger.repository:
+        if person.erased:
+            personal = {"erased": True}
+        elif personal_data_id_for(participant_id) in ledger.repository:
             data = ledger.load_as_known(
                 PersonalData, personal_data_id_for(participant_id), known_at
             )

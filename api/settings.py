@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -42,6 +44,30 @@ class Settings(BaseSettings):
     jwt_issuer: str = "ledger-dev"
     jwt_audience: str = "ledger"
     max_body_bytes: int = 2_000_000
+
+    # Wraps each person's data key (32 bytes, base64). Embedded default: generated into var/.
+    key_encryption_key: str | None = None
+    key_encryption_key_file: Path = Path("var/key-encryption-key")
+
+    def key_env(self) -> dict[str, str]:
+        """Where the personal-data keys live: beside the events on PostgreSQL, their own file on
+        SQLite (a copy of the event file alone then holds no readable personal data)."""
+        env = self.event_store_env()
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            events_file = Path(env["SQLITE_DBNAME"])
+            env["SQLITE_DBNAME"] = str(events_file.with_suffix(".keys" + events_file.suffix))
+        return env
+
+    def kek(self) -> bytes:
+        """The key-encryption key, from the environment or generated into var/ on first start."""
+        if self.key_encryption_key:
+            return base64.b64decode(self.key_encryption_key)
+        path = self.key_encryption_key_file
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(base64.b64encode(os.urandom(32)).decode())
+            path.chmod(0o600)
+        return base64.b64decode(path.read_text().strip())
 
     def read_model_env(self) -> dict[str, str]:
         """Where read models live: beside the events on PostgreSQL, their own file on SQLite."""

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
+from api.keyring import SqlKeyRing
 from api.observability import Metrics
 from api.settings import Settings
+from domain.application import utc_today
 from domain.ledger import Ledger
 from projections.model import ReadModel
 from projections.registry import READ_MODELS
@@ -31,9 +37,18 @@ class Components:
         self.ledger.close()
 
 
+def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Ledger:
+    """The Ledger on the configured store, with the key ring of personal data beside it."""
+    kek = settings.kek()
+    keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
+    fingerprint_key = hmac.new(kek, b"idempotency fingerprints", hashlib.sha256).digest()
+    env = settings.event_store_env()
+    return Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
+
+
 def build(settings: Settings, *, follow_in_process: bool | None = None) -> Components:
     """Build the components; followers run in threads if asked, by default on the SQLite store."""
-    ledger = Ledger(env=settings.event_store_env())
+    ledger = ledger_for(settings)
     store = ReadStore(settings.read_model_env())
     models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
     for model in models.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,12 +12,19 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    PersistenceError,
+    Transcoding,
+)
 
 from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.idempotency import IdempotencyRecord, idempotency_record_id
+from domain.sealing import KeyRing, MemoryKeyRing, SealingMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
 # A racing writer that is not pinned to a version is re-run on fresh state this many times.
@@ -78,10 +86,14 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-def fingerprint(command: str, params: Mapping[str, Any]) -> str:
-    """A digest of the command and its arguments, to tell a replay from a reused key."""
+def fingerprint(command: str, params: Mapping[str, Any], key: bytes) -> str:
+    """A keyed digest of the command and its arguments, to tell a replay from a reused key.
+
+    Keyed, because arguments may hold personal data: a plain hash of a name and a SNILS could be
+    found again by trying candidates, and it stays in the store after the person is erased.
+    """
     canonical = json.dumps([command, params], sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def utc_today() -> date:
@@ -95,11 +107,21 @@ class LedgerCore(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Episode: 100, Facility: 100}
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, clock: Callable[[], date] = utc_today
+        self,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], date] = utc_today,
+        keyring: KeyRing | None = None,
+        fingerprint_key: bytes = b"ledger-development-fingerprints",
     ) -> None:
+        # The mapper is built inside the library's __init__, and it needs the key ring.
+        self.keyring: KeyRing = keyring or MemoryKeyRing()
+        self.fingerprint_key = fingerprint_key
         super().__init__(env)
         self.clock = clock
         self.snapshot_failures = 0
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return SealingMapper(self.construct_transcoder(), self.keyring)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -159,7 +181,7 @@ class LedgerCore(Application[UUID]):
         arguments = {
             k: v for k, v in params.items() if k not in ("self", "ctx") and not callable(v)
         }
-        digest = fingerprint(command, arguments)
+        digest = fingerprint(command, arguments, self.fingerprint_key)
         for attempt in range(1, ATTEMPTS + 1):
             replay = self._replay(ctx, digest)
             if replay is not None:

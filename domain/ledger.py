@@ -163,6 +163,24 @@ class Ledger(EpisodeCommands):
 
         return self.execute(ctx, "correct_personal_data", locals(), decide)
 
+    def erase_participant(
+        self, ctx: Context, participant_id: UUID, *, reason: str
+    ) -> CommandResult:
+        """Record the erasure, then destroy the key of the person's data: never readable again.
+
+        The key goes after the event is saved; a crash in between leaves the person marked
+        erased (nothing shows their data), and sending the command again finishes the job.
+        """
+
+        def decide(today: date) -> Decision:
+            participant = self.load(Participant, participant_id)
+            participant.erase(reason, ctx.actor, today)
+            return Decision(participant_id, participant.version, (participant,))
+
+        result = self.execute(ctx, "erase_participant", locals(), decide)
+        self.keyring.destroy(personal_data_id_for(participant_id))
+        return result
+
     def record_consent(
         self,
         ctx: Context,

@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 
 from api.settings import Settings
+from api.wiring import ledger_for
 from domain.ledger import Ledger
 
 TODAY = date(2024, 6, 1)
 
 LedgerFactory = Callable[[], Ledger]
+
+
+def settings_for(store_url: str, folder: Path) -> Settings:
+    """Settings of a test store, with its own generated key-encryption key."""
+    return Settings(database_url=store_url, key_encryption_key_file=folder / "kek")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -25,12 +31,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def new_ledger(store_url: str) -> Iterator[LedgerFactory]:
+def new_ledger(store_url: str, tmp_path: Path) -> Iterator[LedgerFactory]:
     """Builds Ledgers on the test's store, each a separate application as in a new process."""
     opened: list[Ledger] = []
 
     def build() -> Ledger:
-        ledger = Ledger(env=Settings(database_url=store_url).event_store_env(), clock=lambda: TODAY)
+        ledger = ledger_for(settings_for(store_url, tmp_path), clock=lambda: TODAY)
         opened.append(ledger)
         return ledger
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from api.settings import Settings
+from api.wiring import ledger_for
 from domain.ledger import Ledger
 from projections.model import ReadModel
 from projections.runner import Follower
 from projections.store import ReadStore
-from tests.conftest_stores import TODAY
+from tests.conftest_stores import TODAY, settings_for
 
 M = TypeVar("M", bound=ReadModel)
 
@@ -32,8 +34,8 @@ class Stores:
 
 
 def open_stores(url: str) -> Stores:
-    settings = Settings(database_url=url)
-    ledger = Ledger(env=settings.event_store_env(), clock=lambda: TODAY)
+    settings = settings_for(url, Path(tempfile.mkdtemp()))
+    ledger = ledger_for(settings, clock=lambda: TODAY)
     return Stores(ledger, ReadStore(settings.read_model_env()))
 
 
