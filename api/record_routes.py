@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Principal
-from api.deps import authenticate, components
+from api.deps import authenticate, components, request_id, require
 from api.problems import PROBLEMS, ProblemError
 from domain.episode import Episode
 from domain.participant import Participant
@@ -23,6 +23,12 @@ KnownAt = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=40, description="`next_cursor` of the page before")]
+Reason = Annotated[
+    str | None,
+    Query(
+        min_length=3, max_length=500, description="Why you read it (recorded); unmasks for auditors"
+    ),
+]
 COMMON = ("originator_id", "originator_version", "timestamp", "originator_topic")
 STAMP = ("occurred_on", "recorded_by", "recorded_role", "request_id")
 MASKED = "***"
@@ -91,11 +97,22 @@ def may_read(principal: Principal, programs: set[UUID]) -> bool:
     return any(principal.covers(program) for program in programs)
 
 
-def shows_personal_data(principal: Principal, programs: set[UUID]) -> bool:
-    """Caseworkers of the person's programs and admins see personal data; auditors see it masked."""
-    return principal.has("admin") or (
-        principal.has("caseworker", "supervisor") and may_read(principal, programs)
-    )
+def shows_personal_data(principal: Principal, programs: set[UUID], reason: str | None) -> bool:
+    """Need to know: caseworkers of a program the person has an episode in; auditors and admins
+    only when they give a reason (which is recorded); analysts never."""
+    if principal.has("caseworker", "supervisor") and any(principal.covers(p) for p in programs):
+        return True
+    return bool(reason) and principal.has("auditor", "admin")
+
+
+def record_access(
+    request: Request, principal: Principal, participant_id: UUID, what: str, unmasked: bool,
+    reason: str | None,
+) -> None:  # fmt: skip
+    components(request).access_log.record(
+        subject=principal.subject, role=principal.role, participant_id=participant_id, what=what,
+        unmasked=unmasked, reason=reason, request_id=request_id(request),
+    )  # fmt: skip
 
 
 def router() -> APIRouter:
@@ -107,22 +124,24 @@ def router() -> APIRouter:
         principal: Annotated[Principal, Depends(authenticate)],
         participant_id: UUID,
         known_at: KnownAt = None,
+        reason: Reason = None,
     ) -> dict[str, Any]:
-        """A participant's state (with personal data where the caller may see it)."""
+        """A participant's state, personal data shown on a need to know (every read recorded)."""
         ledger = components(request).ledger
         person = ledger.load_as_known(Participant, participant_id, known_at)
         programs = person.in_programs()
         if not may_read(principal, programs):
             raise ProblemError(403, "forbidden", "Not within your programs")
         personal: dict[str, Any] | None = None
+        shown = shows_personal_data(principal, programs, reason)
         if person.erased:
             personal = {"erased": True}
         elif personal_data_id_for(participant_id) in ledger.repository:
             data = ledger.load_as_known(
                 PersonalData, personal_data_id_for(participant_id), known_at
             )
-            shown = shows_personal_data(principal, programs)
             personal = _plain(data.fields) if shown else {k: MASKED for k in data.fields}
+        record_access(request, principal, participant_id, "participant", shown, reason)
         return {
             "id": str(participant_id),
             "version": person.version,
@@ -145,21 +164,24 @@ def router() -> APIRouter:
         known_at: KnownAt = None,
         limit: Limit = 100,
         cursor: Cursor = None,
+        reason: Reason = None,
     ) -> dict[str, Any]:
-        """Every event of the person and of their episodes, in the order they were recorded."""
+        """Every event of the person and of their episodes, in recorded order (read recorded)."""
         ledger = components(request).ledger
         person = ledger.load_as_known(Participant, participant_id, known_at)
         programs = person.in_programs()
         if not may_read(principal, programs):
             raise ProblemError(403, "forbidden", "Not within your programs")
-        show = shows_personal_data(principal, programs)
+        show = shows_personal_data(principal, programs, reason)
         streams: list[tuple[str, UUID, bool]] = [("participant", participant_id, True)]
         if personal_data_id_for(participant_id) in ledger.repository:
             streams.append(("personal_data", personal_data_id_for(participant_id), show))
         streams += [
             ("episode", UUID(episode), True) for ids in person.episodes.values() for episode in ids
         ]
-        return _history(ledger, streams, known_at, limit, cursor)
+        answer = _history(ledger, streams, known_at, limit, cursor)
+        record_access(request, principal, participant_id, "history", show, reason)
+        return answer
 
     @records.get("/v1/episodes/{episode_id}", operation_id="get_episode")
     def episode(
@@ -213,6 +235,20 @@ def router() -> APIRouter:
         if not may_read(principal, {current.program_id}):
             raise ProblemError(403, "forbidden", "Not within your programs")
         return _history(ledger, [("episode", episode_id, True)], known_at, limit, cursor)
+
+    @records.get("/v1/audit/access", operation_id="access_log")
+    def access_log(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        participant: UUID,
+        limit: Limit = 100,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
+        """Who read this participant's data or history, when, and why (admins and auditors)."""
+        require(principal, "admin", "auditor")
+        records_of = components(request).access_log.of(participant)
+        items, following = page([_plain(r) for r in records_of], limit, cursor)
+        return {"items": items, "next_cursor": following}
 
     return records
 

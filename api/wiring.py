@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from api.access_log import AccessLog
 from api.keyring import SqlKeyRing
 from api.observability import Metrics
 from api.settings import Settings
@@ -27,6 +28,7 @@ class Components:
     ledger: Ledger
     store: ReadStore
     models: dict[str, ReadModel]
+    access_log: AccessLog
     host: ProjectionHost | None = None
     metrics: Metrics | None = None
 
@@ -53,7 +55,7 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
     models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
     for model in models.values():
         model.create_tables()
-    components = Components(settings, ledger, store, models)
+    components = Components(settings, ledger, store, models, AccessLog(store))
     if follow_in_process is None:
         follow_in_process = settings.projections_in_process
     if follow_in_process is None:

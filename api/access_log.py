@@ -1,0 +1,67 @@
+"""Who read whose personal data or history, when, and why: kept for admins and auditors."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from projections.store import ReadStore
+
+ACCESS_DDL = (
+    "CREATE TABLE IF NOT EXISTS access_log ("
+    "record_id TEXT PRIMARY KEY, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,"
+    " participant_id TEXT NOT NULL, what TEXT NOT NULL, unmasked INTEGER NOT NULL,"
+    " reason TEXT, request_id TEXT NOT NULL)"
+)
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    at: str
+    subject: str
+    role: str
+    participant_id: str
+    what: str
+    unmasked: bool
+    reason: str | None
+    request_id: str
+
+
+class AccessLog:
+    """Append-only records of reads, written before the answer leaves (no record, no answer)."""
+
+    def __init__(self, store: ReadStore) -> None:
+        self.store = store
+        with store.transaction() as tx:
+            tx.execute(ACCESS_DDL)
+            tx.execute(
+                "CREATE INDEX IF NOT EXISTS access_log_by_participant"
+                " ON access_log (participant_id, at)"
+            )
+
+    def record(
+        self, *, subject: str, role: str, participant_id: UUID, what: str, unmasked: bool,
+        reason: str | None, request_id: str,
+    ) -> None:  # fmt: skip
+        with self.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO access_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex, datetime.now(UTC).isoformat(), subject, role,
+                    str(participant_id), what, int(unmasked), reason, request_id,
+                ),
+            )  # fmt: skip
+
+    def of(self, participant_id: UUID) -> list[AccessRecord]:
+        with self.store.transaction() as tx:
+            rows = tx.execute(
+                "SELECT at, subject, role, participant_id, what, unmasked, reason, request_id"
+                " FROM access_log WHERE participant_id = ? ORDER BY at, record_id",
+                (str(participant_id),),
+            )
+        return [
+            AccessRecord(at, sub, role, pid, what, bool(unmasked), reason, rid)
+            for at, sub, role, pid, what, unmasked, reason, rid in rows
+        ]
