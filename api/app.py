@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import (
+    audit_routes,
     command_routes,
     observability,
     ops_routes,
@@ -49,4 +50,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(command_routes.router())
     app.include_router(record_routes.router())
     app.include_router(report_routes.router())
+    app.include_router(audit_routes.router())
     return app

@@ -6,17 +6,20 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
 
 from api import wiring
 from api.app import create_app
+from api.audit_export import export_audit
 from api.auth import ROLES, mint
 from api.settings import Settings
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
 from projections.runner import Follower
+from projections.seal import verify
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,11 +31,16 @@ def main(argv: list[str] | None = None) -> None:
     project = commands.add_parser(
         "project", help="follow the log into one read model until SIGTERM"
     )
-    project.add_argument("name", choices=sorted(READ_MODELS))
+    project.add_argument("name", choices=[*sorted(READ_MODELS), "seal"])
     project.add_argument("--batch", type=int, help="events per transaction (default 500)")
     rebuilding = commands.add_parser("rebuild", help="rebuild read models beside the live ones")
     rebuilding.add_argument("names", nargs="*", help=f"any of {', '.join(sorted(READ_MODELS))}")
     rebuilding.add_argument("--all", action="store_true", help="rebuild every read model")
+    commands.add_parser("verify", help="recompute the audit chain; exit 1 naming the first problem")
+    export = commands.add_parser(
+        "export-audit", help="write events and signed checkpoints (NDJSON)"
+    )
+    export.add_argument("file", help="where to write the export")
     token = commands.add_parser("token", help="mint a development token (embedded HS256 secret)")
     token.add_argument("--sub", required=True, help="the subject, e.g. a staff id")
     token.add_argument("--role", action="append", required=True, choices=ROLES)
@@ -46,6 +54,10 @@ def main(argv: list[str] | None = None) -> None:
         port = args.port or settings.port
         _print_welcome(settings, host, port)
         uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+    elif args.command == "verify":
+        sys.exit(_verify(settings))
+    elif args.command == "export-audit":
+        _export(settings, args.file)
     elif args.command == "token":
         print(mint(settings, args.sub, args.role, args.program, args.hours))
     elif args.command == "project":
@@ -70,7 +82,8 @@ def _print_welcome(settings: Settings, host: str, port: int) -> None:
 
 def _project(settings: Settings, name: str, batch: int) -> None:
     components = wiring.build(settings, follow_in_process=False)
-    follower = Follower(components.ledger, components.models[name], batch_size=batch)
+    model = components.seal if name == "seal" else components.models[name]
+    follower = Follower(components.ledger, model, batch_size=batch)
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -83,6 +96,35 @@ def _project(settings: Settings, name: str, batch: int) -> None:
     status = follower.status()
     print(f"{name}: stopped at position {status.position} (log head {status.head})", flush=True)
     components.close()
+
+
+def _verify(settings: Settings) -> int:
+    components = wiring.build(settings, follow_in_process=False)
+    try:
+        result = verify(
+            components.ledger.recorder, components.seal, settings.seal_signer().public_key()
+        )
+    finally:
+        components.close()
+    print(
+        f"checked {result.checked} events up to sealed position {result.sealed_head},"
+        f" {result.checkpoints} signed checkpoints"
+    )
+    if result.finding is None:
+        print("OK: the log matches its seal")
+        return 0
+    finding = result.finding
+    print(f"TAMPERED at position {finding.position}: {finding.kind} ({finding.detail})")
+    return 1
+
+
+def _export(settings: Settings, path: str) -> None:
+    components = wiring.build(settings, follow_in_process=False)
+    try:
+        written = export_audit(components.ledger.recorder, components.seal, settings, Path(path))
+    finally:
+        components.close()
+    print(f"wrote {written} events and the signed checkpoints to {path}")
 
 
 def _rebuild(settings: Settings, names: list[str]) -> None:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ledger.sqlite3"
@@ -49,6 +50,27 @@ class Settings(BaseSettings):
     key_encryption_key: str | None = None
     key_encryption_key_file: Path = Path("var/key-encryption-key")
 
+    # Signs the audit chain's checkpoints (Ed25519, 32 raw bytes base64); default: generated.
+    seal_signing_key: str | None = None
+    seal_signing_key_file: Path = Path("var/seal-signing-key")
+    checkpoint_every_events: int = 1000
+    checkpoint_every_seconds: float = 60.0
+
+    def seal_signer(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(
+            self._secret(self.seal_signing_key, self.seal_signing_key_file)
+        )
+
+    def _secret(self, value: str | None, path: Path) -> bytes:
+        """32 bytes from the environment, or from a file generated on first start."""
+        if value:
+            return base64.b64decode(value)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(base64.b64encode(os.urandom(32)).decode())
+            path.chmod(0o600)
+        return base64.b64decode(path.read_text().strip())
+
     def key_env(self) -> dict[str, str]:
         """Where the personal-data keys live: beside the events on PostgreSQL, their own file on
         SQLite (a copy of the event file alone then holds no readable personal data)."""
@@ -60,14 +82,7 @@ class Settings(BaseSettings):
 
     def kek(self) -> bytes:
         """The key-encryption key, from the environment or generated into var/ on first start."""
-        if self.key_encryption_key:
-            return base64.b64decode(self.key_encryption_key)
-        path = self.key_encryption_key_file
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(base64.b64encode(os.urandom(32)).decode())
-            path.chmod(0o600)
-        return base64.b64decode(path.read_text().strip())
+        return self._secret(self.key_encryption_key, self.key_encryption_key_file)
 
     def read_model_env(self) -> dict[str, str]:
         """Where read models live: beside the events on PostgreSQL, their own file on SQLite."""

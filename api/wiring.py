@@ -17,6 +17,7 @@ from domain.ledger import Ledger
 from projections.model import ReadModel
 from projections.registry import READ_MODELS
 from projections.runner import Follower, ProjectionHost
+from projections.seal import AuditChain
 from projections.store import ReadStore
 
 
@@ -29,6 +30,7 @@ class Components:
     store: ReadStore
     models: dict[str, ReadModel]
     access_log: AccessLog
+    seal: AuditChain
     host: ProjectionHost | None = None
     metrics: Metrics | None = None
 
@@ -48,6 +50,15 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Led
     return Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
 
 
+def audit_chain(settings: Settings, store: ReadStore) -> AuditChain:
+    return AuditChain(
+        store,
+        settings.seal_signer(),
+        every_events=settings.checkpoint_every_events,
+        every_seconds=settings.checkpoint_every_seconds,
+    )
+
+
 def build(settings: Settings, *, follow_in_process: bool | None = None) -> Components:
     """Build the components; followers run in threads if asked, by default on the SQLite store."""
     ledger = ledger_for(settings)
@@ -55,7 +66,10 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
     models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
     for model in models.values():
         model.create_tables()
-    components = Components(settings, ledger, store, models, AccessLog(store))
+    components = Components(
+        settings, ledger, store, models, AccessLog(store), audit_chain(settings, store)
+    )
+    components.seal.create_tables()
     if follow_in_process is None:
         follow_in_process = settings.projections_in_process
     if follow_in_process is None:
@@ -66,6 +80,7 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
             Follower(ledger, model_class(store), batch_size=settings.projection_batch)
             for model_class in READ_MODELS.values()
         ]
+        followers.append(Follower(ledger, audit_chain(settings, store), settings.projection_batch))
         components.host = ProjectionHost(followers, poll_interval=settings.projection_poll_interval)
         components.host.start()
     return components

@@ -46,6 +46,8 @@ class ReadModel:
     """
 
     name: ClassVar[str]
+    # A raw model gets stored notifications (bytes), every topic, instead of decoded events.
+    RAW: ClassVar[bool] = False
     TABLES: ClassVar[dict[str, str]]
     # (table, columns): secondary indexes the queries need.
     INDEXES: ClassVar[Sequence[tuple[str, str]]] = ()

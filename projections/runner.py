@@ -63,7 +63,11 @@ class Follower:
         )
         full = len(notifications) == self.batch_size
         reached = notifications[-1].id if full else head
-        events = [(self.ledger.mapper.to_domain_event(n), n.id) for n in notifications]
+        events: list[tuple[Any, int]]
+        if self.model.RAW:
+            events = [(n, n.id) for n in notifications]
+        else:
+            events = [(self.ledger.mapper.to_domain_event(n), n.id) for n in notifications]
         with self.model.store.transaction() as tx:
             self.model.process(tx, events)
             tx.track(self.model.tracking_name, reached)
