@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Principal
 from api.deps import authenticate, components, require
 from api.problems import PROBLEMS, ProblemError
-from api.record_routes import Cursor, Limit, _plain, page
+from api.record_routes import Cursor, KnownAt, Limit, _plain, page
 from projections.model import Reading, ReadModel
 from projections.runner import wait_for
 from projections.services import DIMENSIONS
@@ -157,18 +157,28 @@ def _reports(reports: APIRouter) -> None:
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
         target_group: str | None = None,
+        known_at: KnownAt = None,
         min_position: MinPosition = None,
     ) -> Response:
         """Indicator counts against targets; each counted participant with the proving event ids
-        (participant ids and evidence are left out for analysts)."""
+        (left out for analysts). `known_at` answers exactly what the report said at that moment."""
         require(principal, *READERS, "analyst")
         check_program(principal, program)
         model, opening = reading_of(request, "outcomes", min_position)
         with opening as reading:
             try:
-                report = model.report(reading, program, start, end, target_group)  # type: ignore[attr-defined]
+                report = model.report(  # type: ignore[attr-defined]
+                    reading, program, start, end, target_group, known_at
+                )
             except LookupError as error:
                 raise ProblemError(404, "not_found", str(error)) from None
+            position = reading.position
+            if known_at:
+                # Positions by recorded time come from the audit chain: let it reach the head.
+                state = components(request)
+                head = state.ledger.recorder.max_notification_id() or 0
+                wait_for(state.seal, head, timeout=state.settings.read_wait_seconds)
+                position = state.seal.position_at(reading.tx, known_at)
         aggregate_only = principal.has("analyst") and not principal.has(*READERS)
         indicators = [
             {
@@ -188,7 +198,7 @@ def _reports(reports: APIRouter) -> None:
                 "to": end,
                 "target_group": target_group,
                 "indicators": indicators,
-                "position": reading.position,
+                "position": position,
             },
             rows,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.utils import get_topic
@@ -13,6 +14,14 @@ from projections.store import ReadStore, Tx
 
 M = TypeVar("M", bound="ReadModel")
 Handler = Callable[[Any, Tx, Any, int], None]
+
+
+def recorded_at(moment: datetime) -> str:
+    """A recorded time as sortable text (UTC, microseconds): "as known at" compares these."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+LATEST = "9999-12-31T23:59:59.999999Z"  # "as known at" for a report of now
 
 
 def handles(*event_classes: type) -> Callable[[Handler], Handler]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from domain.participant import Participant
 from domain.program import Program
 from domain.tracks import entry_id
 from domain.vocabulary import Indicator, ServiceKind, Specialist
-from projections.model import Reading, ReadModel, handles
+from projections.model import LATEST, Reading, ReadModel, handles, recorded_at
 from projections.store import Tx
 
 CONSULTING = {Specialist.PSYCHOLOGIST, Specialist.LAWYER, Specialist.DOCTOR}
@@ -72,17 +72,23 @@ class Outcomes(ReadModel):
 
     name = "outcomes"
     TABLES: ClassVar[dict[str, str]] = {
-        "programs": "program_id TEXT PRIMARY KEY, targets TEXT NOT NULL, course_limit_days INTEGER",
+        "programs": "program_id TEXT PRIMARY KEY, course_limit_days INTEGER",
+        # Every revision of the targets, so a report as known at a moment shows that moment's.
+        "targets": (
+            "program_id TEXT NOT NULL, position INTEGER NOT NULL, recorded_at TEXT NOT NULL,"
+            " targets TEXT NOT NULL, PRIMARY KEY (program_id, position)"
+        ),
         "participants": "participant_id TEXT PRIMARY KEY, target_groups TEXT NOT NULL",
         "episodes": (
             "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, participant_id TEXT NOT NULL,"
-            " opened_on TEXT NOT NULL, closed_on TEXT, opened_entry TEXT NOT NULL"
+            " opened_on TEXT NOT NULL, closed_on TEXT, opened_entry TEXT NOT NULL,"
+            " opened_at TEXT NOT NULL, closed_at TEXT"
         ),
         "tracks": "track_id TEXT PRIMARY KEY, detail TEXT NOT NULL, started_on TEXT NOT NULL",
         "facts": (
             "entry_id TEXT PRIMARY KEY, program_id TEXT, participant_id TEXT NOT NULL,"
             " indicator TEXT NOT NULL, detail TEXT, occurred_on TEXT NOT NULL,"
-            " position INTEGER NOT NULL, voided INTEGER NOT NULL DEFAULT 0"
+            " position INTEGER NOT NULL, recorded_at TEXT NOT NULL, voided_at TEXT"
         ),
     }
     INDEXES = (("facts", "program_id, occurred_on"), ("episodes", "program_id"))
@@ -94,20 +100,24 @@ class Outcomes(ReadModel):
     @handles(Program.Defined)
     def _program(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
-            f"INSERT INTO {self.t('programs')} VALUES (?, ?, ?)",
-            (str(event.originator_id), json.dumps(event.targets), event.course_start_limit_days),
+            f"INSERT INTO {self.t('programs')} VALUES (?, ?)",
+            (str(event.originator_id), event.course_start_limit_days),
         )
+        self._revision(tx, event, position, event.targets)
 
     @handles(Program.TargetsRevised)
     def _targets(self, tx: Tx, event: Any, position: int) -> None:
         rows = tx.execute(
-            f"SELECT targets FROM {self.t('programs')} WHERE program_id = ?",
+            f"SELECT targets FROM {self.t('targets')} WHERE program_id = ?"
+            " ORDER BY position DESC LIMIT 1",
             (str(event.originator_id),),
         )
-        targets = {**json.loads(rows[0][0]), **event.targets}
+        self._revision(tx, event, position, {**json.loads(rows[0][0]), **event.targets})
+
+    def _revision(self, tx: Tx, event: Any, position: int, targets: dict[str, int]) -> None:
         tx.execute(
-            f"UPDATE {self.t('programs')} SET targets = ? WHERE program_id = ?",
-            (json.dumps(targets), str(event.originator_id)),
+            f"INSERT INTO {self.t('targets')} VALUES (?, ?, ?, ?)",
+            (str(event.originator_id), position, recorded_at(event.timestamp), json.dumps(targets)),
         )
 
     @handles(Participant.Registered)
@@ -132,13 +142,14 @@ class Outcomes(ReadModel):
             str, (event.originator_id, event.program_id, event.participant_id)
         )
         tx.execute(
-            f"INSERT INTO {self.t('episodes')} VALUES (?, ?, ?, ?, NULL, ?)",
+            f"INSERT INTO {self.t('episodes')} VALUES (?, ?, ?, ?, NULL, ?, ?, NULL)",
             (
                 episode,
                 program,
                 participant,
                 event.occurred_on.isoformat(),
                 str(entry_id(event.originator_id, 1)),
+                recorded_at(event.timestamp),
             ),
         )
         self._episodes[episode] = (program, participant)
@@ -146,8 +157,8 @@ class Outcomes(ReadModel):
     @handles(Episode.Closed)
     def _closed(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
-            f"UPDATE {self.t('episodes')} SET closed_on = ? WHERE episode_id = ?",
-            (event.occurred_on.isoformat(), str(event.originator_id)),
+            f"UPDATE {self.t('episodes')} SET closed_on = ?, closed_at = ? WHERE episode_id = ?",
+            (event.occurred_on.isoformat(), recorded_at(event.timestamp), str(event.originator_id)),
         )
 
     @handles(Episode.ReferralMade, Episode.CourseRequested)
@@ -176,7 +187,8 @@ class Outcomes(ReadModel):
     @handles(Episode.EntryVoided)
     def _voided(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
-            f"UPDATE {self.t('facts')} SET voided = 1 WHERE entry_id = ?", (str(event.event_id),)
+            f"UPDATE {self.t('facts')} SET voided_at = ? WHERE entry_id = ?",
+            (recorded_at(event.timestamp), str(event.event_id)),
         )
 
     def _indicator(self, tx: Tx, event: Any) -> tuple[str | None, str | None]:
@@ -221,7 +233,7 @@ class Outcomes(ReadModel):
         detail: str | None,
     ) -> None:
         tx.execute(
-            f"INSERT INTO {self.t('facts')} VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            f"INSERT INTO {self.t('facts')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (
                 str(entry_id(event.originator_id, event.originator_version)),
                 program,
@@ -230,6 +242,7 @@ class Outcomes(ReadModel):
                 detail,
                 event.occurred_on.isoformat(),
                 position,
+                recorded_at(event.timestamp),
             ),
         )
 
@@ -257,14 +270,19 @@ class Outcomes(ReadModel):
         start: date,
         end: date,
         target_group: str | None = None,
+        known_at: datetime | None = None,
     ) -> OutcomeReport:
-        """Indicator counts for episodes and facts effective in [start, end]."""
+        """Indicator counts for episodes and facts effective in [start, end], as known at
+        `known_at`: whatever was recorded later (back-dated or not, a voiding too) is left out."""
         program, period = str(program_id), (start.isoformat(), end.isoformat())
+        known = recorded_at(known_at) if known_at else LATEST
         targets_rows = reading.tx.execute(
-            f"SELECT targets FROM {reading.t('programs')} WHERE program_id = ?", (program,)
+            f"SELECT targets FROM {reading.t('targets')} WHERE program_id = ? AND recorded_at <= ?"
+            " ORDER BY position DESC LIMIT 1",
+            (program, known),
         )
         if not targets_rows:
-            raise LookupError(f"no program {program_id}")
+            raise LookupError(f"no program {program_id} known at {known}")
         targets: dict[str, int] = json.loads(targets_rows[0][0])
         group_join, group_args = "", []
         if target_group is not None:
@@ -274,22 +292,25 @@ class Outcomes(ReadModel):
             )
             group_args = [f"%,{target_group},%"]
         episodes = reading.t("episodes")
+        # An episode is open on a day unless a closure before that day was known at the moment.
+        open_on = "({e}.closed_on IS NULL OR {e}.closed_at > ? OR {e}.closed_on >= {day})"
         served = reading.tx.execute(
             f"SELECT x.participant_id, x.opened_entry FROM {episodes} x{group_join}"
-            " WHERE x.program_id = ? AND x.opened_on <= ?"
-            " AND (x.closed_on IS NULL OR x.closed_on >= ?)",
-            (*group_args, program, period[1], period[0]),
+            " WHERE x.program_id = ? AND x.opened_on <= ? AND x.opened_at <= ?"
+            f" AND {open_on.format(e='x', day='?')} ORDER BY x.participant_id, x.episode_id",
+            (*group_args, program, period[1], known, known, period[0]),
         )
         facts = reading.tx.execute(
             "SELECT x.indicator, x.detail, x.participant_id, x.entry_id"
-            f" FROM {reading.t('facts')} x"
-            f"{group_join} WHERE x.voided = 0 AND x.occurred_on >= ? AND x.occurred_on <= ? AND ("
+            f" FROM {reading.t('facts')} x{group_join}"
+            " WHERE x.recorded_at <= ? AND (x.voided_at IS NULL OR x.voided_at > ?)"
+            " AND x.occurred_on >= ? AND x.occurred_on <= ? AND ("
             " x.program_id = ? OR (x.program_id IS NULL AND EXISTS ("
             f"  SELECT 1 FROM {episodes} e WHERE e.participant_id = x.participant_id"
-            "   AND e.program_id = ? AND e.opened_on <= x.occurred_on"
-            "   AND (e.closed_on IS NULL OR e.closed_on >= x.occurred_on))))"
+            "   AND e.program_id = ? AND e.opened_on <= x.occurred_on AND e.opened_at <= ?"
+            f"   AND {open_on.format(e='e', day='x.occurred_on')})))"
             " ORDER BY x.position",
-            (*group_args, *period, program, program),
+            (*group_args, known, known, *period, program, program, known, known),
         )
         evidence: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for participant, opened_entry in served:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,10 +19,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from eventsourcing.persistence import ApplicationRecorder
 
-from projections.model import ReadModel
+from projections.model import ReadModel, recorded_at
 from projections.store import ReadStore, Tx
 
 GENESIS = bytes(32)
+TIMESTAMP = re.compile(rb'"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"\}')
 READ_PAGE = 5000
 
 
@@ -31,6 +33,12 @@ def link(
     """One link of the chain. ops/audit/verify_export.py computes exactly the same."""
     head = f"{position}|{originator_id}|{version}|{topic}|".encode()
     return hashlib.sha256(previous + head + state).digest()
+
+
+def _recorded(state: bytes) -> str | None:
+    """The event's recorded time, from its stored envelope (sealed facts leave it readable)."""
+    found = TIMESTAMP.search(state)
+    return recorded_at(datetime.fromisoformat(found.group(1).decode())) if found else None
 
 
 def checkpoint_message(position: int, chain_hash: str, signed_at: str) -> bytes:
@@ -61,7 +69,8 @@ class AuditChain(ReadModel):
     name = "seal"
     RAW = True
     TABLES: ClassVar[dict[str, str]] = {
-        "chain": "position INTEGER PRIMARY KEY, hash TEXT NOT NULL",
+        # recorded_at: when the event was recorded, read from its envelope ("as known at").
+        "chain": "position INTEGER PRIMARY KEY, hash TEXT NOT NULL, recorded_at TEXT",
         "checkpoints": (
             "position INTEGER PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL,"
             " signature TEXT NOT NULL"
@@ -82,7 +91,7 @@ class AuditChain(ReadModel):
         self._last: tuple[int, bytes] | None = None
         self._since_checkpoint = 0
         self._checkpointed_at = time.monotonic()
-        self._rows: list[tuple[int, str]] = []
+        self._rows: list[tuple[int, str, str | None]] = []
 
     def follow_switch(self) -> None:
         """The chain has one generation only."""
@@ -99,8 +108,8 @@ class AuditChain(ReadModel):
                 notification.state,
             )
             position = at
-            self._rows.append((at, previous.hex()))
-        tx.executemany(f"INSERT INTO {self.t('chain')} VALUES (?, ?)", self._rows)
+            self._rows.append((at, previous.hex(), _recorded(notification.state)))
+        tx.executemany(f"INSERT INTO {self.t('chain')} VALUES (?, ?, ?)", self._rows)
         self._since_checkpoint += len(self._rows)
         self._rows = []
         self._last = (position, previous)
@@ -128,6 +137,14 @@ class AuditChain(ReadModel):
         return self._last
 
     # Queries.
+
+    def position_at(self, tx: Tx, known_at: datetime) -> int:
+        """The last log position recorded by `known_at`."""
+        rows = tx.execute(
+            f"SELECT MAX(position) FROM {self.t('chain')} WHERE recorded_at <= ?",
+            (recorded_at(known_at),),
+        )
+        return int(rows[0][0] or 0)
 
     def latest_checkpoint(self) -> dict[str, Any] | None:
         with self.store.transaction() as tx:
