@@ -165,6 +165,12 @@ def _reports(reports: APIRouter) -> None:
         require(principal, *READERS, "analyst")
         check_program(principal, program)
         model, opening = reading_of(request, "outcomes", min_position)
+        if known_at:
+            # Positions by recorded time come from the audit chain: let it reach the log head
+            # (before the read transaction opens: on SQLite it would block the chain's writer).
+            state = components(request)
+            head = state.ledger.recorder.max_notification_id() or 0
+            wait_for(state.seal, head, timeout=state.settings.read_wait_seconds)
         with opening as reading:
             try:
                 report = model.report(  # type: ignore[attr-defined]
@@ -174,11 +180,7 @@ def _reports(reports: APIRouter) -> None:
                 raise ProblemError(404, "not_found", str(error)) from None
             position = reading.position
             if known_at:
-                # Positions by recorded time come from the audit chain: let it reach the head.
-                state = components(request)
-                head = state.ledger.recorder.max_notification_id() or 0
-                wait_for(state.seal, head, timeout=state.settings.read_wait_seconds)
-                position = state.seal.position_at(reading.tx, known_at)
+                position = components(request).seal.position_at(reading.tx, known_at)
         aggregate_only = principal.has("analyst") and not principal.has(*READERS)
         indicators = [
             {

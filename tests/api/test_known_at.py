@@ -36,8 +36,8 @@ def test_a_report_as_known_at_t_is_the_report_of_t_byte_for_byte(api: Api) -> No
     assert as_then.content == then.content
     counts_now = {i["indicator"]: (i["count"], i["target"]) for i in now.json()["indicators"]}
     counts_then = {i["indicator"]: (i["count"], i["target"]) for i in then.json()["indicators"]}
-    assert counts_then["housed"] == (0, 50) and counts_now["housed"] == (1, 99)
-    assert counts_then["employed"][0] == 1 and counts_now["employed"][0] == 0
+    assert (counts_then["housed"], counts_now["housed"]) == ((0, 50), (1, 99))
+    assert (counts_then["employed"][0], counts_now["employed"][0]) == (1, 0)
 
 
 def test_participant_history_as_known_at_leaves_out_later_entries(api: Api) -> None:
