@@ -128,10 +128,8 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """A participant's state, personal data shown on a need to know (every read recorded)."""
         ledger = components(request).ledger
-        person = ledger.load_as_known(Participant, participant_id, known_at)
+        person = _readable(ledger, principal, Participant, participant_id, known_at)
         programs = person.in_programs()
-        if not may_read(principal, programs):
-            raise ProblemError(403, "forbidden", "Not within your programs")
         personal: dict[str, Any] | None = None
         shown = shows_personal_data(principal, programs, reason)
         if person.erased:
@@ -168,10 +166,8 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """Every event of the person and of their episodes, in recorded order (read recorded)."""
         ledger = components(request).ledger
-        person = ledger.load_as_known(Participant, participant_id, known_at)
+        person = _readable(ledger, principal, Participant, participant_id, known_at)
         programs = person.in_programs()
-        if not may_read(principal, programs):
-            raise ProblemError(403, "forbidden", "Not within your programs")
         show = shows_personal_data(principal, programs, reason)
         streams: list[tuple[str, UUID, bool]] = [("participant", participant_id, True)]
         if personal_data_id_for(participant_id) in ledger.repository:
@@ -192,9 +188,7 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """An episode's state: caseworker, dates, and each referral, placement, course and job."""
         ledger = components(request).ledger
-        current = ledger.load_as_known(Episode, episode_id, known_at)
-        if not may_read(principal, {current.program_id}):
-            raise ProblemError(403, "forbidden", "Not within your programs")
+        current = _readable(ledger, principal, Episode, episode_id, known_at)
         items = [
             {
                 "id": str(UUID(track_id)),
@@ -231,9 +225,9 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """Every event of the episode, voided entries marked."""
         ledger = components(request).ledger
-        current = ledger.load_as_known(Episode, episode_id, known_at)
-        if not may_read(principal, {current.program_id}):
-            raise ProblemError(403, "forbidden", "Not within your programs")
+        _readable(
+            ledger, principal, Episode, episode_id, known_at
+        )  # refuses a caller without access
         return _history(ledger, [("episode", episode_id, True)], known_at, limit, cursor)
 
     @records.get("/v1/audit/access", operation_id="access_log")
@@ -251,6 +245,17 @@ def router() -> APIRouter:
         return {"items": items, "next_cursor": following}
 
     return records
+
+
+def _readable(
+    ledger: Any, principal: Principal, cls: type[Any], aggregate_id: UUID, known_at: datetime | None
+) -> Any:
+    """The participant or episode as known at the moment, if the caller may read its programs."""
+    aggregate = ledger.load_as_known(cls, aggregate_id, known_at)
+    programs = aggregate.in_programs() if cls is Participant else {aggregate.program_id}
+    if not may_read(principal, programs):
+        raise ProblemError(403, "forbidden", "Not within your programs")
+    return aggregate
 
 
 def _history(
