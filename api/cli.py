@@ -15,6 +15,7 @@ from api import wiring
 from api.app import create_app
 from api.audit_export import export_audit
 from api.auth import ROLES, mint
+from api.bulk_import import import_file
 from api.settings import Settings
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     rebuilding = commands.add_parser("rebuild", help="rebuild read models beside the live ones")
     rebuilding.add_argument("names", nargs="*", help=f"any of {', '.join(sorted(READ_MODELS))}")
     rebuilding.add_argument("--all", action="store_true", help="rebuild every read model")
+    importing = commands.add_parser("import", help="import NDJSON commands (migration, bulk sync)")
+    importing.add_argument("file")
     commands.add_parser("verify", help="recompute the audit chain; exit 1 naming the first problem")
     export = commands.add_parser(
         "export-audit", help="write events and signed checkpoints (NDJSON)"
@@ -54,6 +57,16 @@ def main(argv: list[str] | None = None) -> None:
         port = args.port or settings.port
         _print_welcome(settings, host, port)
         uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+    elif args.command == "import":
+        ledger = wiring.ledger_for(settings)
+        try:
+            report = import_file(ledger, Path(args.file))
+        finally:
+            ledger.close()
+        print(
+            f"imported {report.lines} commands, {report.events} events in {report.seconds:.1f} s"
+            f" ({report.events_per_second:,.0f} events/s)"
+        )
     elif args.command == "verify":
         sys.exit(_verify(settings))
     elif args.command == "export-audit":

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -244,9 +244,26 @@ class LedgerCore(Application[UUID]):
         return CommandResult(record.result_id, record.result_version, position, replayed=True)
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        # Snapshots are written after the command's events committed: failing the command now
-        # would tell the caller it did not happen when it did. The next snapshot catches up.
+        """Snapshot the aggregates just saved, from memory, once per save that crossed an interval.
+
+        The library instead re-reads each interval's version from the store, replaying events: that
+        cost more than the save itself. A snapshot at any version serves every later read.
+        Snapshots are written after the command's events committed: failing the command now would
+        tell the caller it did not happen when it did, so a failure is counted, and the next one
+        catches up.
+        """
+        if self.snapshots is None:
+            return
+        snapshots = []
+        for aggregate in processing_event.aggregates.values():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            saved = len([e for e in processing_event.events if e.originator_id == aggregate.id])
+            if (
+                interval
+                and aggregate.version // interval != (aggregate.version - saved) // interval
+            ):
+                snapshots.append(cast(Any, type(aggregate)).Snapshot.take(aggregate))
         try:
-            super()._take_snapshots(processing_event)
+            self.snapshots.put(snapshots)
         except PersistenceError:
             self.snapshot_failures += 1
