@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint pytest clean
+.PHONY: run test lint pytest bench bench-quick clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,6 +25,12 @@ lint: $(INSTALLED)
 
 pytest: $(INSTALLED)
 	$(BIN)/pytest
+
+bench: $(INSTALLED)
+	$(BIN)/python ops/bench/run.py
+
+bench-quick: $(INSTALLED)
+	$(BIN)/python ops/bench/run.py --quick --out var/bench/RESULTS-quick.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

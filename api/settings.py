@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # (production runs `ledger project NAME` per read model).
     projections_in_process: bool | None = None
     projection_batch: int = 500
+    # Aggregates kept in memory per process (0: none); reads fast-forward them from the store.
+    aggregate_cache_size: int = 1000
     projection_poll_interval: float = 0.05
     # A read given min_position waits this long for its read model at most.
     read_wait_seconds: float = 5.0

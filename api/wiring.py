@@ -47,6 +47,9 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Led
     keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
     fingerprint_key = hmac.new(kek, b"idempotency fingerprints", hashlib.sha256).digest()
     env = settings.event_store_env()
+    # Recently used aggregates stay in memory; each read still fast-forwards from the store,
+    # so writes from other processes are seen and a stale write is still refused.
+    env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     return Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
 
 

@@ -1,0 +1,384 @@
+"""`make bench`: the ledger at the programs' real scale on PostgreSQL, beside raw PostgreSQL.
+
+    python ops/bench/run.py [--quick] [--runs 3] [--out ops/bench/RESULTS.md]
+
+Each run uses a database of its own, dropped afterwards. Prints as it goes and writes RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "ops" / "bench")]
+
+import httpx  # noqa: E402
+import measure  # noqa: E402
+import psycopg  # noqa: E402
+import workloads  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from api.auth import mint  # noqa: E402
+from api.bulk_import import import_file  # noqa: E402
+from api.settings import Settings  # noqa: E402
+from api.wiring import build, ledger_for  # noqa: E402
+from domain.application import Context  # noqa: E402
+from domain.base import Actor  # noqa: E402
+from tests.integration.scenario import an_episode  # noqa: E402
+
+SERVER = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REBUILD = """
+import json, resource, sys, time
+from api.settings import Settings
+from api.wiring import build
+from projections.rebuild import rebuild
+from projections.registry import READ_MODELS
+components = build(Settings(), follow_in_process=False)
+head = components.ledger.recorder.max_notification_id()
+started = time.perf_counter()
+for model in READ_MODELS.values():
+    rebuild(components.ledger, components.store, model)
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "events": head,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    name = f"ledger_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(SERVER, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = SERVER.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def settings_for(url: str, folder: Path) -> Settings:
+    return Settings(
+        database_url=url,
+        key_encryption_key_file=folder / "kek",
+        seal_signing_key_file=folder / "seal",
+        jwt_secret_file=folder / "jwt",
+    )
+
+
+def env_for(url: str, folder: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_KEY_ENCRYPTION_KEY_FILE": str(folder / "kek"),
+        "LEDGER_SEAL_SIGNING_KEY_FILE": str(folder / "seal"),
+        "LEDGER_JWT_SECRET_FILE": str(folder / "jwt"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def http_load(
+    url: str, folder: Path, program: uuid.UUID, clients: int, seconds: float
+) -> dict[str, Any]:
+    """16 clients post services to `ledger serve` over real sockets; a probe reads its writes."""
+    settings = settings_for(url, folder)
+    ledger = ledger_for(settings)
+    episodes = [an_episode(ledger, program) for _ in range(clients + 1)]
+    ledger.close()
+    port = 18_000 + os.getpid() % 1000
+    env = {
+        **env_for(url, folder),
+        "LEDGER_PROJECTIONS_IN_PROCESS": "true",
+        "LEDGER_PORT": str(port),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    token = {"Authorization": "Bearer " + mint(settings, "bench", ["caseworker"], ["*"])}
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        body = {"kind": "home_care", "settlement": "village-01", "occurred_on": "2025-03-01"}
+        http = [httpx.Client(base_url=base, headers=token, timeout=30) for _ in range(clients + 1)]
+        delays: list[float] = []
+        stop = threading.Event()
+
+        def probe() -> None:  # command answered -> visible in the caseload read model
+            while not stop.is_set():
+                answer = (
+                    http[clients]
+                    .post(f"/v1/episodes/{episodes[clients]}/services", json=body)
+                    .json()
+                )
+                answered = time.perf_counter()
+                http[clients].get(
+                    "/v1/caseloads/bench", params={"min_position": answer["position"]}
+                )
+                delays.append(time.perf_counter() - answered)
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        rate = measure.run_threads(
+            clients,
+            seconds,
+            lambda i: http[i].post(f"/v1/episodes/{episodes[i]}/services", json=body),
+        )
+        stop.set()
+        prober.join()
+        return {
+            "http": rate,
+            "ryw_p50_ms": measure.percentile(delays, 0.5),
+            "ryw_p99_ms": measure.percentile(delays, 0.99),
+        }
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def counts(url: str, folder: Path, program: uuid.UUID) -> tuple[int, int]:
+    """Services and served participants the read models show after the import (and rebuild)."""
+    components = build(settings_for(url, folder), follow_in_process=False)
+    try:
+        services, outcomes = components.models["services"], components.models["outcomes"]
+        with services.reading() as reading:
+            total = sum(r.services for r in services.report(reading, program, by=()))  # type: ignore[attr-defined]
+        with outcomes.reading() as reading:
+            served = outcomes.report(reading, program, date(2025, 1, 1), date(2025, 12, 31)).count(
+                "served"
+            )  # type: ignore[attr-defined]
+        return total, served
+    finally:
+        components.close()
+
+
+def one_run(quick: bool, rural: Path, expected: tuple[int, int]) -> dict[str, Any]:
+    seconds = 1.0 if quick else 3.0
+    results: dict[str, Any] = {}
+    with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ledger = ledger_for(settings_for(url, folder))
+        program = ledger.define_program(
+            Context(Actor("bench", "admin")),
+            code="BENCH",
+            name="Bench",
+            financing="grant",
+            period_start=date(2024, 1, 1),
+            period_end=date(2025, 12, 31),
+            targets={},
+        ).id
+        for threads in (1, 8):
+            results[f"raw_{threads}"] = measure.raw_single_row(url, threads, seconds)
+            results[f"ledger_{threads}"] = measure.ledger_single_command(
+                ledger, program, threads, seconds
+            )
+            print(
+                f"  write path {threads} thread(s):"
+                f" ledger {results[f'ledger_{threads}'].per_second:,.0f}/s,"
+                f" raw {results[f'raw_{threads}'].per_second:,.0f}/s",
+                flush=True,
+            )
+        episode = measure.long_episode(ledger, program, 1000)
+        results["replay_snapshots"], results["replay_events"] = measure.history_replay(
+            ledger, episode, 50 if quick else 200
+        )
+        ledger.close()
+        results.update(http_load(url, folder, program, 16, seconds * 2))
+        print(
+            f"  http: {results['http'].per_second:,.0f} commands/s,"
+            f" p99 {results['http'].p99_ms:.1f} ms;"
+            f" read-your-writes p99 {results['ryw_p99_ms']:.1f} ms",
+            flush=True,
+        )
+    with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ledger = ledger_for(settings_for(url, folder))
+        report = import_file(ledger, rural)
+        ledger.close()
+        results["import"] = report.events_per_second
+        results["copy"] = measure.raw_copy(url, report.events)
+        print(
+            f"  import: {report.events:,} events at {report.events_per_second:,.0f}/s;"
+            f" COPY {results['copy']:,.0f} rows/s",
+            flush=True,
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", REBUILD],
+            env=env_for(url, folder),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rebuilt = json.loads(done.stdout.strip().splitlines()[-1])
+        results["rebuild"] = rebuilt["events"] / rebuilt["seconds"]
+        results["rebuild_seconds"] = rebuilt["seconds"]
+        results["peak_rss_mb"] = rebuilt["peak_rss_mb"]
+        results["scan"] = measure.sequential_read(url, "public")
+        print(
+            f"  rebuild of all four: {results['rebuild']:,.0f} events/s"
+            f" ({rebuilt['seconds']:.1f} s,"
+            f" peak RSS {rebuilt['peak_rss_mb']:.0f} MB); table scan {results['scan']:,.0f} rows/s",
+            flush=True,
+        )
+        program = __import__("domain.program", fromlist=["x"]).program_id_for("RURAL")
+        results["counts"] = counts(url, folder, program)
+        assert results["counts"] == expected, (results["counts"], expected)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="small scale, one run (under 2 minutes)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", default=str(ROOT / "ops" / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
+    scale = 0.005 if args.quick else 1.0
+    rural = ROOT / "var" / "bench" / f"rural-{scale}.ndjson"
+    if not rural.exists():
+        workloads.write(rural, workloads.rural_year(scale))
+    people = max(workloads.SETTLEMENTS, round(workloads.RURAL_PEOPLE * scale))
+    expected = (round(workloads.RURAL_SERVICES * scale), people)
+    started = time.perf_counter()
+    collected: dict[str, list[Any]] = defaultdict(list)
+    for n in range(runs):
+        print(f"run {n + 1} of {runs}", flush=True)
+        for key, value in one_run(args.quick, rural, expected).items():
+            collected[key].append(value)
+    Path(args.out).write_text(
+        report(collected, runs, scale, expected, time.perf_counter() - started)
+    )
+    print(f"counts: {expected[0]:,} services, {expected[1]:,} participants in the read models")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def report(
+    c: dict[str, list[Any]], runs: int, scale: float, expected: tuple[int, int], seconds: float
+) -> str:
+    def med(values: list[float]) -> float:
+        return measure.summary(values)[0]
+
+    def per_second(key: str) -> list[float]:
+        return [x.per_second if isinstance(x, measure.Rate) else x for x in c[key]]
+
+    def rate(key: str, unit: str = "/s") -> str:
+        middle, low, high = measure.summary(per_second(key))
+        return f"{middle:,.0f}{unit} ({low:,.0f} to {high:,.0f})"
+
+    def lat(key: str) -> str:
+        return f"{med([r.p50_ms for r in c[key]]):.2f} / {med([r.p99_ms for r in c[key]]):.2f}"
+
+    def ratio(a: str, b: str) -> str:
+        return f"{med(per_second(a)) / med(per_second(b)):.2f}"
+
+    rows = [
+        (
+            f"1. write path, 1 thread (p50/p99 ms {lat('ledger_1')})",
+            rate("ledger_1"),
+            f"single-row INSERT, 1 client: {rate('raw_1')}",
+            ratio("ledger_1", "raw_1"),
+            "",
+        ),
+        (
+            f"1. write path, 8 threads (p50/p99 ms {lat('ledger_8')})",
+            rate("ledger_8"),
+            f"single-row INSERT, 8 clients: {rate('raw_8')}",
+            ratio("ledger_8", "raw_8"),
+            "",
+        ),
+        (
+            f"2. HTTP, 16 clients, commands (p50/p99 ms {lat('http')})",
+            rate("http"),
+            "",
+            "",
+            ">= 1,000/s, p99 < 50 ms",
+        ),
+        (
+            "2. read-your-writes delay under that load (p50 / p99 ms)",
+            f"{med(c['ryw_p50_ms']):.1f} / {med(c['ryw_p99_ms']):.1f}",
+            "",
+            "",
+            "p99 < 100 ms",
+        ),
+        (
+            "3. bulk import, `ledger import` (events/s)",
+            rate("import"),
+            f"COPY of as many event-shaped rows: {rate('copy')}",
+            ratio("import", "copy"),
+            ">= 100,000/s",
+        ),
+        (
+            "4. rebuild of all four read models (events/s)",
+            rate("rebuild"),
+            f"sequential read of the events table: {rate('scan')}",
+            ratio("rebuild", "scan"),
+            ">= 50,000/s, < 30 s",
+        ),
+        (
+            "4. rebuild wall time / peak RSS",
+            f"{rate('rebuild_seconds', ' s')} / {rate('peak_rss_mb', ' MB')}",
+            "",
+            "",
+            "< 300 MB",
+        ),
+        (
+            "5. replay of a 1,000-event episode from its snapshot"
+            f" (p50/p99 ms {lat('replay_snapshots')})",
+            "",
+            f"from its events alone: p50/p99 ms {lat('replay_events')}",
+            "",
+            "p99 < 20 ms",
+        ),
+    ]
+    with psycopg.connect(SERVER) as conn:
+        pg = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+            for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers")
+        }
+    table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    return f"""# Benchmark results
+
+Written by `make bench` (`python ops/bench/run.py`): {runs} run(s), scale {scale} of the rural
+year, {seconds / 60:.1f} minutes in all. Medians, with the spread (min to max) over the runs.
+
+- Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}
+- PostgreSQL {pg["server_version"]} on the same machine: fsync={pg["fsync"]},
+  synchronous_commit={pg["synchronous_commit"]}, shared_buffers={pg["shared_buffers"]}
+- Rural year imported: {expected[0]:,} services, {expected[1]:,} participants; the services and
+  outcomes read models show exactly these after the import and the rebuild.
+
+| measurement | ledger | raw PostgreSQL reference | ratio | target |
+|---|---|---|---|---|
+{table}
+
+Commands: `make bench` (full), `make bench-quick` (under 2 minutes; the test suite runs it too).
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
