@@ -85,6 +85,10 @@ class Caseloads(ReadModel):
     }
     INDEXES = (("episodes", "caseworker"), ("entries", "episode_id"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._new_entries: list[tuple[Any, ...]] = []
+
     @handles(Program.Defined)
     def _program(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
@@ -126,8 +130,7 @@ class Caseloads(ReadModel):
         else:
             kind, status, track_attribute = _ENTRIES[type(event)]
             track = str(getattr(event, track_attribute)) if track_attribute else None
-        tx.execute(
-            f"INSERT INTO {self.t('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+        self._new_entries.append(
             (
                 str(entry_id(event.originator_id, event.originator_version)),
                 str(event.originator_id),
@@ -136,11 +139,19 @@ class Caseloads(ReadModel):
                 status,
                 event.occurred_on.isoformat(),
                 position,
-            ),
+            )
         )
+
+    def flush(self, tx: Tx) -> None:
+        """Entries are written a batch at a time: one statement for hundreds of rows."""
+        tx.executemany(
+            f"INSERT INTO {self.t('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, 0)", self._new_entries
+        )
+        self._new_entries = []
 
     @handles(Episode.EntryVoided)
     def _voided(self, tx: Tx, event: Any, position: int) -> None:
+        self.flush(tx)  # the voided entry may still be waiting in this batch
         tx.execute(
             f"UPDATE {self.t('entries')} SET voided = 1 WHERE entry_id = ?", (str(event.event_id),)
         )
