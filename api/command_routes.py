@@ -78,17 +78,19 @@ def authorize(
         programs = {ledger.load(Episode, params["episode_id"]).program_id}
     elif command.scope == "new_episode":
         programs = {body.program_id}
-        joined = ledger.load(Participant, body.participant_id).in_programs()
-        if joined and not any(principal.covers(p) for p in joined):
-            raise ProblemError(
-                403, "forbidden", "The participant belongs to programs you do not cover"
-            )
+        _check_participant(principal, ledger, body.participant_id)
     elif command.scope == "participant":
-        # A participant with no episode yet is anyone's to prepare (consent before intake).
-        joined = ledger.load(Participant, params["participant_id"]).in_programs()
-        programs = joined if joined and not any(principal.covers(p) for p in joined) else set()
+        _check_participant(principal, ledger, params["participant_id"])
     if any(not principal.covers(program) for program in programs):
         raise ProblemError(403, "forbidden", "Not within your programs")
+
+
+def _check_participant(principal: Principal, ledger: Ledger, participant_id: UUID) -> None:
+    """A participant with no episode yet is anyone's to prepare (consent before intake); else the
+    caller must cover one of the programs the person has an episode in."""
+    joined = ledger.load(Participant, participant_id).in_programs()
+    if joined and not any(principal.covers(program) for program in joined):
+        raise ProblemError(403, "forbidden", "The participant belongs to programs you do not cover")
 
 
 def execute(
