@@ -209,8 +209,8 @@ def router() -> APIRouter:
             "opened_on": current.opened_on.isoformat(),
             "closed_on": current.closed_on.isoformat() if current.closed_on else None,
             "items": items,
-            "entries": len(current.entries),
-            "voided_entries": sum(1 for e in current.entries.values() if e["voided"]),
+            "entries": current.entry_count,
+            "voided_entries": len(current.voided),
             "position": ledger.recorder.max_notification_id() or 0,
         }
 

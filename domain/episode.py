@@ -83,8 +83,12 @@ class Episode(EpisodeEvents, LedgerAggregate):
         self.latest_on: date = date.min
         # track id (hex) -> {"kind", "steps": [[version, status, occurred_on], ...]}
         self.tracks: dict[str, dict[str, Any]] = {}
-        # entry id (hex) -> {"version", "track" (hex or None), "voided"}
-        self.entries: dict[str, dict[str, Any]] = {}
+        # Versions of standalone entries (services, assessments, plans, mentors) not voided; steps
+        # of referrals, placements, courses and jobs live in their tracks. Only versions are kept:
+        # an entry's id derives from its version, and a rural episode records ~320 services a year.
+        self.standalone: list[int] = []
+        self.voided: list[int] = []
+        self.entry_count = 0
 
     @classmethod
     def open(
@@ -120,27 +124,46 @@ class Episode(EpisodeEvents, LedgerAggregate):
     def note_date(self, occurred_on: date) -> None:
         self.latest_on = max(self.latest_on, occurred_on)
 
-    def note_entry(self, event: Any, track: UUID | None = None) -> None:
+    def note_entry(self, event: Any, *, standalone: bool = True) -> None:
         self.note_date(event.occurred_on)
-        self.entries[tracks.entry_id(self.id, event.originator_version).hex] = {
-            "version": event.originator_version,
-            "track": track.hex if track else None,
-            "voided": False,
-        }
+        self.entry_count += 1
+        if standalone:
+            self.standalone.append(event.originator_version)
 
     def note_step(self, event: Any, kind: str, status: str, track_id: UUID, **details: str) -> None:
         track = self.tracks.setdefault(track_id.hex, {"kind": kind, "steps": [], **details})
         track["steps"].append([event.originator_version, status, event.occurred_on])
-        self.note_entry(event, track_id)
+        self.note_entry(event, standalone=False)
 
     def note_voided(self, event_id: UUID) -> None:
-        entry = self.entries[event_id.hex]
-        entry["voided"] = True
-        if entry["track"] is not None:
-            track = self.tracks[entry["track"]]
-            track["steps"].pop()
-            if not track["steps"]:
-                del self.tracks[entry["track"]]
+        found = self.find_entry(event_id)
+        if found is None:  # cannot happen for a voiding this aggregate accepted
+            return
+        version, track_id = found
+        self.voided.append(version)
+        if track_id is None:
+            self.standalone.remove(version)
+            return
+        track = self.tracks[track_id]
+        track["steps"].pop()
+        if not track["steps"]:
+            del self.tracks[track_id]
+
+    # Queries of its own state.
+
+    def find_entry(self, event_id: UUID) -> tuple[int, str | None] | None:
+        """The version of a recorded, not voided entry, and its track (None: standalone)."""
+        for version in self.standalone:
+            if tracks.entry_id(self.id, version) == event_id:
+                return version, None
+        for track_id, track in self.tracks.items():
+            for step in track["steps"]:
+                if tracks.entry_id(self.id, step[0]) == event_id:
+                    return step[0], track_id
+        return None
+
+    def is_voided(self, event_id: UUID) -> bool:
+        return any(tracks.entry_id(self.id, version) == event_id for version in self.voided)
 
     # Commands.
 
@@ -364,16 +387,17 @@ class Episode(EpisodeEvents, LedgerAggregate):
     def void_entry(self, event_id: UUID, reason: str, by: Actor, today: date) -> None:
         """Mark an entry made in error; history keeps both, counts skip the voided one."""
         self._check_open(today, today)
-        entry = self.entries.get(event_id.hex)
-        if entry is None:
-            raise NotFoundError(f"no voidable entry {event_id} in this episode")
-        if entry["voided"]:
+        if self.is_voided(event_id):
             raise EntryNotVoidableError(f"entry {event_id} is already voided")
-        if entry["track"] is not None:
-            track = self.tracks[entry["track"]]
+        found = self.find_entry(event_id)
+        if found is None:
+            raise NotFoundError(f"no voidable entry {event_id} in this episode")
+        version, track_id = found
+        if track_id is not None:
+            track = self.tracks[track_id]
             if track["kind"] == PLACEMENT:
                 raise EntryNotVoidableError("a placement holds a bed: end it instead of voiding")
-            if track["steps"][-1][0] != entry["version"]:
+            if track["steps"][-1][0] != version:
                 raise EntryNotVoidableError(f"a later step of {track['kind']} depends on it")
         self.trigger_event(
             self.EntryVoided,

@@ -331,7 +331,8 @@ def test_a_voided_entry_stays_in_history_and_is_marked() -> None:
         episode, lambda: episode.void_entry(service, "wrong person", CASEWORKER, TODAY)
     )
     assert (voided.event_id, voided.reason) == (service, "wrong person")
-    assert episode.entries[service.hex]["voided"] is True
+    assert episode.is_voided(service)
+    assert episode.find_entry(service) is None
     then_refused(
         EntryNotVoidableError,
         episode,
