@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -66,7 +64,7 @@ class Authenticator:
             if settings.jwks_file
             else None
         )
-        self._secret = None if (self._jwks or self._jwks_client) else development_secret(settings)
+        self._secret = None if (self._jwks or self._jwks_client) else settings.jwt_secret()
 
     def authenticate(self, authorization: str | None) -> Principal:
         if not authorization or not authorization.lower().startswith("bearer "):
@@ -99,16 +97,6 @@ class Authenticator:
         raise jwt.InvalidKeyError(f"no key {kid!r} in the JWKS")
 
 
-def development_secret(settings: Settings) -> str:
-    """The HS256 secret of the embedded default, generated into var/ on first start."""
-    path: Path = settings.jwt_secret_file
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def mint(
     settings: Settings, subject: str, roles: list[str], programs: list[str], hours: float = 12
 ) -> str:
@@ -126,4 +114,4 @@ def mint(
         "iat": now,
         "exp": now + int(hours * 3600),
     }
-    return jwt.encode(claims, development_secret(settings), algorithm="HS256")
+    return jwt.encode(claims, settings.jwt_secret(), algorithm="HS256")

@@ -58,20 +58,18 @@ class Settings(BaseSettings):
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: float = 60.0
 
+    def jwt_secret(self) -> bytes:
+        """The HS256 secret of the embedded default, generated into var/ on first start."""
+        return _generated(self.jwt_secret_file).encode()
+
     def seal_signer(self) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(
             self._secret(self.seal_signing_key, self.seal_signing_key_file)
         )
 
     def _secret(self, value: str | None, path: Path) -> bytes:
-        """32 bytes from the environment, or from a file generated on first start."""
-        if value:
-            return base64.b64decode(value)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(base64.b64encode(os.urandom(32)).decode())
-            path.chmod(0o600)
-        return base64.b64decode(path.read_text().strip())
+        """32 bytes (base64) from the environment, or from a file generated on first start."""
+        return base64.b64decode(value or _generated(path))
 
     def key_env(self) -> dict[str, str]:
         """Where the personal-data keys live: beside the events on PostgreSQL, their own file on
@@ -128,3 +126,12 @@ class Settings(BaseSettings):
         raise ValueError(
             f"LEDGER_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}"
         )
+
+
+def _generated(path: Path) -> str:
+    """The text of a secret file, made with 32 random bytes (base64) on first start."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.b64encode(os.urandom(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()

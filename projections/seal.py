@@ -195,6 +195,7 @@ def verify(
     sealed = chain.chain()
     checkpoints = chain.checkpoints()
     sealed_head = max(sealed, default=0)
+    signed = {position for position, *_ in checkpoints}
     expected = iter(sorted(sealed))
     previous, recomputed, checked = GENESIS, {}, 0
     finding: Finding | None = None
@@ -216,7 +217,8 @@ def verify(
             notification.topic,
             notification.state,
         )
-        recomputed[notification.id] = previous.hex()
+        if notification.id in signed:  # only checkpoint positions are compared below
+            recomputed[notification.id] = previous.hex()
         checked += 1
         if previous.hex() != sealed[want]:
             finding = Finding(want, "altered", "the stored event differs from what was sealed")

@@ -39,6 +39,7 @@ from api.settings import Settings  # noqa: E402
 from api.wiring import build, ledger_for  # noqa: E402
 from domain.application import Context  # noqa: E402
 from domain.base import Actor  # noqa: E402
+from domain.program import program_id_for  # noqa: E402
 from tests.integration.scenario import an_episode  # noqa: E402
 
 SERVER = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -242,7 +243,7 @@ def one_run(quick: bool, rural: Path, expected: tuple[int, int]) -> dict[str, An
             f" peak RSS {rebuilt['peak_rss_mb']:.0f} MB); table scan {results['scan']:,.0f} rows/s",
             flush=True,
         )
-        program = __import__("domain.program", fromlist=["x"]).program_id_for("RURAL")
+        program = program_id_for("RURAL")
         results["counts"] = counts(url, folder, program)
         assert results["counts"] == expected, (results["counts"], expected)
     return results
