@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -89,6 +90,23 @@ class Episode(EpisodeEvents, LedgerAggregate):
         self.standalone: list[int] = []
         self.voided: list[int] = []
         self.entry_count = 0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Episode:
+        """A copy for the repository's cache that costs little for a long episode.
+
+        The generic deepcopy visits every version number one by one: over a rural year that took
+        a third of each command's time. Versions, dates and strings are immutable, so copying the
+        lists that hold them is enough.
+        """
+        clone = copy.copy(self)
+        clone.standalone = list(self.standalone)
+        clone.voided = list(self.voided)
+        clone.tracks = {
+            key: {**track, "steps": [list(step) for step in track["steps"]]}
+            for key, track in self.tracks.items()
+        }
+        clone._pending_events = list(self._pending_events)
+        return clone
 
     @classmethod
     def open(
