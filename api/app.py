@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         components = wiring.build(settings)
         components.metrics = metrics
+        components.ledger.committer.observe = metrics.observe_commit
         app.state.components = components
         try:
             yield

@@ -74,6 +74,27 @@ class Metrics:
             registry=self.registry,
         )
         self.head = Gauge("ledger_log_head", "Last log position", registry=self.registry)
+        self.commit_group = Histogram(
+            "ledger_commit_group_commands",
+            "Commands written per event-store transaction (group commit)",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+            registry=self.registry,
+        )
+        self.commit_latency = Histogram(
+            "ledger_commit_seconds",
+            "Time to write one group of commands to the event store",
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5),
+            registry=self.registry,
+        )
+        self.commit_queue = Gauge(
+            "ledger_commit_queue_depth",
+            "Commands waiting for the event-store write in progress",
+            registry=self.registry,
+        )
+
+    def observe_commit(self, commands: int, seconds: float) -> None:
+        self.commit_group.observe(commands)
+        self.commit_latency.observe(seconds)
 
 
 def install(app: FastAPI, metrics: Metrics, max_body_bytes: int) -> None:

@@ -42,12 +42,13 @@ def router() -> APIRouter:
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     def metrics(request: Request) -> Response:
-        """Prometheus text format: requests, latencies, command outcomes, read-model lag."""
+        """Prometheus text format: requests, latencies, commands, commit groups, read-model lag."""
         state = components(request)
         for status in statuses(state.ledger, list(state.models.values())):
             state.metrics.position.labels(status.name).set(status.position)
             state.metrics.lag.labels(status.name).set(status.lag)
             state.metrics.head.set(status.head)
+        state.metrics.commit_queue.set(state.ledger.committer.depth)
         return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return ops

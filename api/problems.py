@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from domain.application import ConcurrentWriteError, StaleVersionError
 from domain.base import DomainError, InvalidValueError, NotFoundError
+from domain.committer import OverloadedError
 from domain.idempotency import IdempotencyKeyReusedError
 from domain.program import ProgramCodeTakenError
 from projections.runner import ReadModelTimeoutError
@@ -104,6 +105,8 @@ def domain_status(error: DomainError) -> int:
         return 404
     if isinstance(error, StaleVersionError):
         return 412
+    if isinstance(error, OverloadedError):
+        return 503
     if isinstance(error, ProgramCodeTakenError | ConcurrentWriteError):
         return 409
     if isinstance(error, InvalidValueError | IdempotencyKeyReusedError):
@@ -127,7 +130,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def _domain(request: Request, error: DomainError) -> JSONResponse:
         body = domain_problem(error)
-        return JSONResponse(body, status_code=body["status"], media_type=MEDIA_TYPE)
+        # Nothing was written: the command can be sent again once the writers have caught up.
+        headers = {"Retry-After": "1"} if isinstance(error, OverloadedError) else None
+        return JSONResponse(
+            body, status_code=body["status"], media_type=MEDIA_TYPE, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     projection_batch: int = 500
     # Aggregates kept in memory per process (0: none); reads fast-forward them from the store.
     aggregate_cache_size: int = 1000
+    # Commands that may wait for the event-store write in progress (group commit); past this,
+    # or past commit_wait_seconds of waiting, a command is refused with 503 and Retry-After.
+    commit_queue_limit: int = 512
+    commit_wait_seconds: float = 10.0
     projection_poll_interval: float = 0.05
     # A read given min_position waits this long for its read model at most.
     read_wait_seconds: float = 5.0

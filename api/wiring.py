@@ -8,9 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from api.access_log import AccessLog
 from api.keyring import SqlKeyRing
 from api.observability import Metrics
+from api.pg_append import one_trip_insert
 from api.settings import Settings
 from domain.application import utc_today
 from domain.ledger import Ledger
@@ -50,7 +53,12 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Led
     # Recently used aggregates stay in memory; each read still fast-forwards from the store,
     # so writes from other processes are seen and a stale write is still refused.
     env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
-    return Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
+    ledger = Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
+    ledger.committer.max_waiting = settings.commit_queue_limit
+    ledger.committer.max_wait_seconds = settings.commit_wait_seconds
+    if isinstance(ledger.recorder, PostgresApplicationRecorder):
+        ledger.committer.insert = one_trip_insert(ledger.recorder)
+    return ledger
 
 
 def audit_chain(settings: Settings, store: ReadStore) -> AuditChain:

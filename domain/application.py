@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,14 +17,19 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     Mapper,
+    Notification,
     PersistenceError,
+    Recording,
+    StoredEvent,
     Transcoding,
 )
 
 from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
+from domain.committer import GroupCommitter
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.idempotency import IdempotencyRecord, idempotency_record_id
+from domain.recent import RecentAggregates
 from domain.sealing import KeyRing, MemoryKeyRing, SealingMapper
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -105,6 +111,8 @@ class LedgerCore(Application[UUID]):
 
     name = "Ledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Episode: 100, Facility: 100}
+    # Off only to measure the library's own write path beside it (ops/bench).
+    group_commit = True
 
     def __init__(
         self,
@@ -119,6 +127,13 @@ class LedgerCore(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self.snapshot_failures = 0
+        self.committer = GroupCommitter(self.recorder.insert_events, self._already_stored)
+        self.recent = RecentAggregates(int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0))
+        self._attempt = threading.local()
+
+    def close(self) -> None:
+        self.committer.close()
+        super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SealingMapper(self.construct_transcoder(), self.keyring)
@@ -127,8 +142,24 @@ class LedgerCore(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
-        """The aggregate as now recorded, refusing a missing id or a different kind of aggregate."""
+    def load(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        expected_version: int | None = None,
+        *,
+        saved_again: bool = False,
+    ) -> A:
+        """The aggregate as now recorded, refusing a missing id or a different kind of aggregate.
+
+        A command that will save the aggregate again says `saved_again`: then, on its first try,
+        the aggregate as this process last saved it will do (see domain/recent.py).
+        """
+        if saved_again and getattr(self._attempt, "may_use_recent", False):
+            recent = self.recent.get(aggregate_id)
+            if isinstance(recent, cls) and expected_version in (None, recent.version):
+                self._attempt.used_recent = True
+                return recent
         try:
             aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -181,13 +212,17 @@ class LedgerCore(Application[UUID]):
         arguments = {
             k: v for k, v in params.items() if k not in ("self", "ctx") and not callable(v)
         }
-        digest = fingerprint(command, arguments, self.fingerprint_key)
+        digest = (
+            fingerprint(command, arguments, self.fingerprint_key)
+            if ctx.idempotency_key is not None
+            else ""
+        )
         for attempt in range(1, ATTEMPTS + 1):
             replay = self._replay(ctx, digest)
             if replay is not None:
                 return replay
             today = self.clock()
-            decision = decide(today)
+            decision = self._decide(decide, today)
             aggregates = list(decision.aggregates)
             if ctx.idempotency_key is not None:
                 aggregates.append(
@@ -203,6 +238,7 @@ class LedgerCore(Application[UUID]):
             try:
                 recordings = self.save(*aggregates)
             except IntegrityError:
+                self.recent.forget(a.id for a in decision.aggregates)
                 if ctx.expected_version is not None:
                     raise StaleVersionError("another command changed it first") from None
                 if attempt == ATTEMPTS:
@@ -210,6 +246,19 @@ class LedgerCore(Application[UUID]):
                 continue
             return CommandResult(decision.id, decision.version, recordings[-1].notification.id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _decide(self, decide: Callable[[date], Decision], today: date) -> Decision:
+        """Decide on recently saved state if there is some; refused on it, decide on the store's."""
+        self._attempt.may_use_recent, self._attempt.used_recent = True, False
+        try:
+            return decide(today)
+        except DomainError:
+            if not self._attempt.used_recent:
+                raise
+            self._attempt.may_use_recent = False
+            return decide(today)
+        finally:
+            self._attempt.may_use_recent = False
 
     def _change(
         self,
@@ -224,7 +273,7 @@ class LedgerCore(Application[UUID]):
         """Load one aggregate (at the expected version, if given), apply one command, save it."""
 
         def decide(today: date) -> Decision:
-            aggregate = self.load(cls, aggregate_id, ctx.expected_version)
+            aggregate = self.load(cls, aggregate_id, ctx.expected_version, saved_again=True)
             act(aggregate, today)
             return Decision(result_id or aggregate_id, aggregate.version, (aggregate,))
 
@@ -242,6 +291,49 @@ class LedgerCore(Application[UUID]):
         record.check_same_command(digest)
         position = self.recorder.max_notification_id() or 0
         return CommandResult(record.result_id, record.result_version, position, replayed=True)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save aggregates atomically (the library's `save`, without its per-object Protocol
+        checks, which took a fifth of a command's CPU on Python 3.11)."""
+        if kwargs or not all(isinstance(obj, LedgerAggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Write a save's events through the group committer (with a tracking record: alone)."""
+        if (
+            not self.group_commit
+            or processing_event.tracking is not None
+            or processing_event.saved_kwargs
+        ):
+            recordings = super()._record(processing_event)
+        else:
+            recordings = self._record_in_group(processing_event.events)
+        self.recent.remember(processing_event.aggregates.values())  # type: ignore[arg-type]
+        return recordings
+
+    def _record_in_group(self, events: list[Any]) -> list[Recording[UUID]]:
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        positions = self.committer.write(stored)
+        if len(positions) != len(stored):  # found already written after a lost connection
+            positions = [self.recorder.max_notification_id() or 0] * len(stored)
+        return [
+            Recording(event, Notification(s.originator_id, s.originator_version, s.topic,
+                                          s.state, position))
+            for event, s, position in zip(events, stored, positions, strict=True)
+        ]  # fmt: skip
+
+    def _already_stored(self, event: StoredEvent) -> bool:
+        version = event.originator_version
+        found = self.recorder.select_events(event.originator_id, gt=version - 1, lte=version)
+        return bool(found) and found[0].state == event.state
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Snapshot the aggregates just saved, from memory, once per save that crossed an interval.

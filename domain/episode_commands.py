@@ -146,8 +146,8 @@ class EpisodeCommands(LedgerCore):
         placement_id = uuid4()
 
         def decide(today: date) -> Decision:
-            episode = self.load(Episode, episode_id, ctx.expected_version)
-            facility = self.load(Facility, facility_id)
+            episode = self.load(Episode, episode_id, ctx.expected_version, saved_again=True)
+            facility = self.load(Facility, facility_id, saved_again=True)
             episode.start_placement(facility, placement_id, occurred_on, ctx.actor, today)
             return Decision(placement_id, episode.version, (facility, episode))
 
@@ -163,8 +163,10 @@ class EpisodeCommands(LedgerCore):
         occurred_on: date,
     ) -> CommandResult:
         def decide(today: date) -> Decision:
-            episode = self.load(Episode, episode_id, ctx.expected_version)
-            facility = self.load(Facility, episode.placement_facility(placement_id))
+            episode = self.load(Episode, episode_id, ctx.expected_version, saved_again=True)
+            facility = self.load(
+                Facility, episode.placement_facility(placement_id), saved_again=True
+            )
             episode.end_placement(
                 facility, placement_id, destination, occurred_on, ctx.actor, today
             )

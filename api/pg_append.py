@@ -1,0 +1,82 @@
+"""The group committer's write on PostgreSQL: lock, notify and insert in one round trip.
+
+The library's own insert sends its statements in pipeline mode, and psycopg waits for a pipeline's
+results by polling the socket for reading *or writing*: the socket is always writable, so the
+waiting thread spins a core for as long as the commit takes (measured: 1.2 ms of CPU per
+single-event command on this machine, most of it spinning). One function call in autocommit mode
+does the same work, keeps the same table lock (so commit order stays log order: followers never
+skip an event) and waits on the socket like any query.
+
+The library also ships a database function for inserts, but it skips the table lock: never that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Identifier, Literal
+
+from domain.committer import Insert
+
+FUNCTION = "ledger_append_events"
+
+CREATE = """
+CREATE OR REPLACE FUNCTION {schema}.{function}(
+    ids uuid[], versions bigint[], topics text[], states bytea[]
+) RETURNS TABLE (o_id uuid, o_version bigint, o_position bigint)
+LANGUAGE plpgsql AS $body$
+BEGIN
+    PERFORM set_config('lock_timeout', {lock_timeout}, true);
+    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
+    PERFORM pg_notify({channel}, '');
+    RETURN QUERY
+        INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)
+        SELECT * FROM unnest(ids, versions, topics, states)
+        RETURNING t.originator_id, t.originator_version, t.notification_id;
+END
+$body$
+"""
+
+
+def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
+    """Create the append function (once, under a lock) and return the insert that calls it."""
+    datastore = recorder.datastore
+    schema = Identifier(datastore.schema)
+    create = SQL(CREATE).format(
+        schema=schema,
+        function=Identifier(FUNCTION),
+        table=Identifier(recorder.events_table_name),
+        lock_timeout=Literal(f"{datastore.lock_timeout}s"),
+        channel=Literal(recorder.channel_name),
+    )
+    with datastore.transaction(commit=True) as curs:
+        # Concurrent CREATE OR REPLACE FUNCTION fails with "tuple concurrently updated".
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('ledger_append_events'))")
+        curs.execute(create)
+    # Four arrays rather than one of a composite type: psycopg dumps those in C, not in Python.
+    call = (
+        SQL("SELECT o_id, o_version, o_position FROM {schema}.{function}(%s, %s, %s, %s)")
+        .format(schema=schema, function=Identifier(FUNCTION))
+        .as_bytes(None)
+    )
+
+    def insert(stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        if not stored_events:
+            return []
+        arrays = (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+        with datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(call, arrays, prepare=True)
+            positions: dict[tuple[UUID | str, int], int] = {
+                (row["o_id"], row["o_version"]): row["o_position"] for row in curs.fetchall()
+            }
+        return [positions[e.originator_id, e.originator_version] for e in stored_events]
+
+    return insert

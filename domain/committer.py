@@ -1,0 +1,187 @@
+"""Group commit: the events of concurrent commands written in one transaction, each command whole.
+
+The store takes one table lock per transaction until its commit is flushed, so one writer at a
+time, however many threads. Here a caller that finds nobody writing writes at once (alone, it
+waits for no company); callers arriving meanwhile queue, and when the write in progress ends, one
+of them writes everything queued in one transaction: one lock, one flush, one NOTIFY. The lock
+stays, so the log stays gap-free in commit order.
+
+If the combined write is refused (one command lost a race, or carried a value the database
+refuses), each command of the group is written alone, so only the one at fault fails, with the
+error it would have had alone. A command's events are never split and never interleaved.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
+
+from domain.base import DomainError
+
+Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+# Told, after each transaction, how many commands it wrote and how long it took.
+Observer = Callable[[int, float], None]
+
+
+class OverloadedError(DomainError):
+    """Too many commands are waiting to be written, or the ledger is shutting down; retry."""
+
+    rule = "overloaded"
+
+
+@dataclass
+class _Write:
+    """One command's events, and in time its log positions or the error that refused it."""
+
+    events: Sequence[StoredEvent]
+    positions: Sequence[int] | None = None
+    error: BaseException | None = None
+    # Set when the write is done, or when its caller is to write the next group.
+    wake: threading.Event = field(default_factory=threading.Event, repr=False)
+    done: bool = False
+    leads: bool = False
+
+
+class GroupCommitter:
+    """Writes concurrent commands' events together; see the module's docstring."""
+
+    def __init__(
+        self,
+        insert: Insert,
+        already_stored: Callable[[StoredEvent], bool],
+        *,
+        max_waiting: int = 512,
+        max_group_events: int = 10_000,
+        max_wait_seconds: float = 10.0,
+        observe: Observer | None = None,
+    ) -> None:
+        # Both may be replaced before the first write: a faster insert, a metrics observer.
+        self.insert = insert
+        self.observe = observe
+        self._already_stored = already_stored
+        self.max_waiting = max_waiting
+        self.max_group_events = max_group_events
+        self.max_wait_seconds = max_wait_seconds
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._waiting: deque[_Write] = deque()
+        self._writing = False
+        self._closed = False
+
+    @property
+    def depth(self) -> int:
+        """Commands waiting for the write in progress to end."""
+        return len(self._waiting)
+
+    def write(self, events: Sequence[StoredEvent]) -> Sequence[int]:
+        """Write one command's events, alone or with others; their log positions, in order."""
+        mine = _Write(events)
+        with self._lock:
+            if self._closed:
+                raise OverloadedError("the ledger is shutting down; retry")
+            if not self._writing:
+                self._writing = mine.leads = True
+            elif len(self._waiting) >= self.max_waiting:
+                raise OverloadedError(f"{len(self._waiting)} commands are waiting; retry")
+            else:
+                self._waiting.append(mine)
+        if not mine.leads:
+            self._wait_for_turn(mine)
+        if not mine.done:
+            group = self._take(mine)
+            try:
+                self._write_group(group)
+            finally:
+                self._hand_over(group)
+        if mine.error is not None:
+            raise mine.error
+        assert mine.positions is not None
+        return mine.positions
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Refuse new commands and wait until those already waiting are written."""
+        with self._idle:
+            self._closed = True
+            self._idle.wait_for(lambda: not self._waiting and not self._writing, timeout)
+
+    def _wait_for_turn(self, mine: _Write) -> None:
+        """Until the write is done by another caller, or this caller is to lead the next group."""
+        if mine.wake.wait(self.max_wait_seconds):
+            return
+        with self._lock:
+            if mine in self._waiting and not mine.leads:
+                self._waiting.remove(mine)
+                raise OverloadedError("the store is slow to accept writes; retry")
+        # Taken into a group meanwhile: wait for its outcome, it may be committing.
+        mine.wake.wait()
+
+    def _take(self, mine: _Write) -> list[_Write]:
+        """The leader's own command first, then the longest waiting, up to the group's size."""
+        with self._lock:
+            group, size = [mine], len(mine.events)
+            while self._waiting and size + len(self._waiting[0].events) <= self.max_group_events:
+                write = self._waiting.popleft()
+                group.append(write)
+                size += len(write.events)
+            return group
+
+    def _hand_over(self, group: list[_Write]) -> None:
+        """Wake the group's callers, and the longest waiting caller to write the next group."""
+        with self._lock:
+            for write in group:
+                write.done = True
+                write.wake.set()
+            if self._waiting:
+                following = self._waiting.popleft()
+                following.leads = True
+                following.wake.set()
+            else:
+                self._writing = False
+                self._idle.notify_all()
+
+    def _write_group(self, group: list[_Write]) -> None:
+        started = time.perf_counter()
+        try:
+            if len(group) == 1:
+                self._write_alone(group[0])
+            else:
+                self._write_together(group)
+        finally:
+            if self.observe is not None:
+                self.observe(len(group), time.perf_counter() - started)
+
+    def _write_together(self, group: list[_Write]) -> None:
+        combined = [event for write in group for event in write.events]
+        try:
+            positions = self.insert(combined)
+        except (IntegrityError, DataError):
+            for write in group:
+                self._write_alone(write)
+            return
+        except BaseException as error:  # the outcome is every command's, whatever it is
+            for write in group:
+                write.error = error
+            return
+        start = 0
+        for write in group:
+            end = start + len(write.events)
+            write.positions = positions[start:end] if positions else []
+            start = end
+
+    def _write_alone(self, write: _Write) -> None:
+        try:
+            write.positions = self.insert(write.events) or []
+        except IntegrityError as error:
+            # A retried write whose first attempt committed before its connection was lost
+            # meets its own rows: that command happened, and must not be told it conflicted.
+            if write.events and self._already_stored(write.events[0]):
+                write.positions = []
+            else:
+                write.error = error
+        except BaseException as error:
+            write.error = error

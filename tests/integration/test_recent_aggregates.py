@@ -1,0 +1,58 @@
+"""A process decides on what it saved last; writes by another process are never overlooked."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.application import Context
+from domain.episode import Episode
+from domain.facility import BedUnavailableError, Facility
+from tests.conftest_stores import LedgerFactory
+from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
+
+
+def test_a_bed_another_process_took_is_not_given_twice(new_ledger: LedgerFactory) -> None:
+    here, elsewhere = new_ledger(), new_ledger()
+    world = a_world(here)
+    facility = a_facility(here, capacity=1)  # saved here, so remembered here as free
+    first, second = an_episode(here, world.program), an_episode(here, world.program)
+
+    elsewhere.start_placement(CASEWORKER, first, facility_id=facility, occurred_on=MARCH)
+
+    with pytest.raises(BedUnavailableError):
+        here.start_placement(CASEWORKER, second, facility_id=facility, occurred_on=MARCH)
+    assert len(here.load(Facility, facility).stays) == 1
+    assert here.load(Episode, second).tracks == {}
+
+
+def test_a_bed_another_process_freed_can_be_taken_here(new_ledger: LedgerFactory) -> None:
+    here, elsewhere = new_ledger(), new_ledger()
+    world = a_world(here)
+    facility = a_facility(here, capacity=1)
+    first, second = an_episode(here, world.program), an_episode(here, world.program)
+    placement = here.start_placement(CASEWORKER, first, facility_id=facility, occurred_on=MARCH)
+
+    elsewhere.end_placement(
+        CASEWORKER, first, placement.id, destination="own_home", occurred_on=MARCH
+    )
+
+    # Remembered here as full; refused on that, the command is decided again on the store.
+    taken = here.start_placement(CASEWORKER, second, facility_id=facility, occurred_on=MARCH)
+    stays = here.load(Facility, facility).stays
+    assert [key for key, stay in stays.items() if stay["end"] is None] == [taken.id.hex]
+
+
+def test_a_version_answered_by_another_process_is_accepted_here(
+    new_ledger: LedgerFactory,
+) -> None:
+    here, elsewhere = new_ledger(), new_ledger()
+    world = a_world(here)
+    service = {"kind": "home_care", "quantity": 1, "settlement": "Bredy", "occurred_on": MARCH}
+    here.deliver_service(CASEWORKER, world.episode, **service)
+    answered = elsewhere.deliver_service(CASEWORKER, world.episode, **service)
+
+    pinned = Context(CASEWORKER.actor, expected_version=answered.version)
+    result = here.deliver_service(pinned, world.episode, **service)
+
+    assert result.version == answered.version + 1
+    assert here.load(Episode, world.episode).entry_count == 3
