@@ -143,13 +143,16 @@ def _export(settings: Settings, path: str) -> None:
 def _rebuild(settings: Settings, names: list[str]) -> None:
     components = wiring.build(settings, follow_in_process=False)
     try:
-        for name in names:
-            report = rebuild(components.ledger, components.store, READ_MODELS[name])
-            print(
-                f"{name}: rebuilt generation {report.generation} to position {report.position}"
-                f" in {report.seconds:.2f} s ({report.events_per_second:,.0f} events/s)",
-                flush=True,
-            )
+        report = rebuild(
+            components.ledger, components.store, *(READ_MODELS[name] for name in names)
+        )
+        for name, generation in zip(report.names, report.generations, strict=True):
+            print(f"{name}: rebuilt generation {generation} to position {report.position}")
+        print(
+            f"{len(names)} read model(s) in {report.seconds:.2f} s"
+            f" ({report.events_per_second:,.0f} events/s)",
+            flush=True,
+        )
     finally:
         components.close()
 

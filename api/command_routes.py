@@ -17,7 +17,6 @@ from api.deps import authenticate, components, request_id
 from api.problems import PROBLEMS, ProblemBody, ProblemError, domain_problem, problem_content
 from domain.application import CommandResult, Context
 from domain.base import Actor, DomainError
-from domain.episode import Episode
 from domain.ledger import Ledger
 from domain.participant import Participant
 
@@ -75,7 +74,7 @@ def authorize(
         raise ProblemError(403, "forbidden", "Only caseworkers and supervisors record this")
     programs: set[UUID] = set()
     if command.scope == "episode":
-        programs = {ledger.load(Episode, params["episode_id"]).program_id}
+        programs = {ledger.program_of(params["episode_id"])}
     elif command.scope == "new_episode":
         programs = {body.program_id}
         _check_participant(principal, ledger, body.participant_id)

@@ -24,6 +24,13 @@ from domain.vocabulary import (
 class EpisodeCommands(LedgerCore):
     """The ledger's episode commands; each loads, calls one aggregate method, saves."""
 
+    def program_of(self, episode_id: UUID) -> UUID:
+        """The program of an episode: fixed when it opened, so what this process saved will do."""
+        kept = self.recent.peek(episode_id)
+        if isinstance(kept, Episode):
+            return kept.program_id
+        return self.load(Episode, episode_id).program_id
+
     def open_episode(
         self,
         ctx: Context,

@@ -33,6 +33,11 @@ class RecentAggregates:
                 self._saved.move_to_end(aggregate_id)
         return copy.deepcopy(aggregate) if aggregate is not None else None
 
+    def peek(self, aggregate_id: UUID) -> LedgerAggregate | None:
+        """The kept aggregate itself, only to read what never changes (an episode's program)."""
+        with self._lock:
+            return self._saved.get(aggregate_id)
+
     def remember(self, aggregates: Iterable[LedgerAggregate]) -> None:
         """Keep what was just saved, unless a later version of it is kept already."""
         if not self.size:

@@ -6,6 +6,7 @@ A track is kept as plain data (dicts and lists) so that episode snapshots stay J
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -46,6 +47,7 @@ _SPECIFIC_ERRORS: dict[tuple[str, str], type[TransitionNotAllowedError]] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # read models and episodes ask again for the ids of recent events
 def entry_id(episode_id: UUID, version: int) -> UUID:
     """The id of an episode's event, derived from its place in the stream: stable and unique."""
     return uuid5(episode_id, str(version))

@@ -139,14 +139,13 @@ class Caseloads(ReadModel):
                 status,
                 event.occurred_on.isoformat(),
                 position,
+                0,  # not voided
             )
         )
 
     def flush(self, tx: Tx) -> None:
         """Entries are written a batch at a time: one statement for hundreds of rows."""
-        tx.executemany(
-            f"INSERT INTO {self.t('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, 0)", self._new_entries
-        )
+        tx.insert_rows(self.t("entries"), self._new_entries)
         self._new_entries = []
 
     @handles(Episode.EntryVoided)

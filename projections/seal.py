@@ -109,7 +109,7 @@ class AuditChain(ReadModel):
             )
             position = at
             self._rows.append((at, previous.hex(), _recorded(notification.state)))
-        tx.executemany(f"INSERT INTO {self.t('chain')} VALUES (?, ?, ?)", self._rows)
+        tx.insert_rows(self.t("chain"), self._rows)
         self._since_checkpoint += len(self._rows)
         self._rows = []
         self._last = (position, previous)

@@ -78,6 +78,7 @@ class Services(ReadModel):
                 month,
                 event.quantity,
                 event.recorded_by,
+                0,  # not voided
             )
         )
         self._counts[key] += 1
@@ -100,10 +101,7 @@ class Services(ReadModel):
         self._voided.append(voided)
 
     def flush(self, tx: Tx) -> None:
-        tx.executemany(
-            f"INSERT INTO {self.t('entries')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            self._new_entries,
-        )
+        tx.insert_rows(self.t("entries"), self._new_entries)
         totals = self.t("totals")
         tx.executemany(
             f"INSERT INTO {totals} VALUES (?, ?, ?, ?, ?, ?)"

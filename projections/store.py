@@ -48,6 +48,22 @@ class Tx:
         if rows:
             self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows to a table, every column in order; COPY on PostgreSQL.
+
+        psycopg runs `executemany` in pipeline mode, and its wait for a pipeline's results spins a
+        core: COPY sends a batch's rows in one stream instead.
+        """
+        if not rows:
+            return
+        if not self._postgres:
+            marks = ", ".join("?" * len(rows[0]))
+            self._cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+            return
+        with self._cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def track(self, name: str, position: int) -> None:
         """Record the position reached; refuses (IntegrityError) one that does not advance."""
         self._recorder._insert_tracking(self._cursor, Tracking(name, position))  # type: ignore[attr-defined]

@@ -53,8 +53,7 @@ from projections.registry import READ_MODELS
 components = build(Settings(), follow_in_process=False)
 head = components.ledger.recorder.max_notification_id()
 started = time.perf_counter()
-for model in READ_MODELS.values():
-    rebuild(components.ledger, components.store, model)
+rebuild(components.ledger, components.store, *READ_MODELS.values())
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "events": head,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
