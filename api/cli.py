@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", help="address to bind (default: LEDGER_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: LEDGER_PORT or 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="API processes on PostgreSQL (default: LEDGER_WORKERS or 1)"
+    )
     project = commands.add_parser(
         "project", help="follow the log into one read model until SIGTERM"
     )
@@ -53,10 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
 
     if args.command == "serve":
-        host = args.host or settings.host
-        port = args.port or settings.port
-        _print_welcome(settings, host, port)
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        _serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
     elif args.command == "import":
         ledger = wiring.ledger_for(settings)
         try:
@@ -91,6 +91,22 @@ def _print_welcome(settings: Settings, host: str, port: int) -> None:
     for role in ROLES:
         print(f"  {role:<10} {mint(settings, f'dev-{role}', [role], ['*'])}")
     print(flush=True)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int | None) -> None:
+    workers = workers or settings.workers
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        sys.exit("--workers needs PostgreSQL: SQLite takes one writing process")
+    if workers > 1 and settings.projections_in_process:
+        sys.exit("--workers: run read models with `ledger project NAME`, not in the API processes")
+    _print_welcome(settings, host, port)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        return
+    # Each process builds its app, and its Ledger, from the same environment.
+    uvicorn.run(
+        "api.app:create_app", factory=True, workers=workers, host=host, port=port, access_log=False
+    )
 
 
 def _project(settings: Settings, name: str, batch: int) -> None:

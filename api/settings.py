@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
     port: int = 8000
+    # API processes (`ledger serve`); more than one needs PostgreSQL and read models in their
+    # own processes (`ledger project NAME`).
+    workers: int = 1
     # Seconds a writer waits for the event table's lock before giving up (0 would wait forever).
     store_lock_timeout: int = 5
     store_pool_size: int = 5
