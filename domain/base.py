@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.utils import register_topic
@@ -89,6 +89,9 @@ class LedgerAggregate(Aggregate):
 
     Subclasses are decorated with `stable_topics`.
     """
+
+    # Kept in memory after a save, for the next command to decide on (domain/recent.py).
+    remembered: ClassVar[bool] = True
 
     class Event(Aggregate.Event):
         occurred_on: date

@@ -66,6 +66,9 @@ def _checked(fields: dict[str, Any], today: date) -> dict[str, Any]:
 class PersonalData(LedgerAggregate):
     """Name, birth date, SNILS, phone and address of one participant."""
 
+    # Never held in memory beyond a command: erasure must leave no readable copy behind.
+    remembered = False
+
     def __init__(self, participant_id: UUID, fields: dict[str, Any]) -> None:
         self.participant_id = participant_id
         self.fields = fields

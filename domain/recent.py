@@ -44,6 +44,8 @@ class RecentAggregates:
             return
         with self._lock:
             for aggregate in aggregates:
+                if not aggregate.remembered:
+                    continue
                 kept = self._saved.get(aggregate.id)
                 if kept is None or kept.version < aggregate.version:
                     # A copy: the caller may go on changing its own object after the save.

@@ -7,6 +7,7 @@ import pytest
 from domain.application import Context
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
+from domain.personal_data import personal_data_id_for
 from tests.conftest_stores import LedgerFactory
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
 
@@ -56,3 +57,13 @@ def test_a_version_answered_by_another_process_is_accepted_here(
 
     assert result.version == answered.version + 1
     assert here.load(Episode, world.episode).entry_count == 3
+
+
+def test_personal_data_is_not_kept_in_memory_after_its_command(
+    new_ledger: LedgerFactory,
+) -> None:
+    ledger = new_ledger()
+    world = a_world(ledger)
+
+    assert ledger.recent.peek(world.participant) is not None
+    assert ledger.recent.peek(personal_data_id_for(world.participant)) is None
