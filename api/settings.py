@@ -139,6 +139,14 @@ def _generated(path: Path) -> str:
     """The text of a secret file, made with 32 random bytes (base64) on first start."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(base64.b64encode(os.urandom(32)).decode())
-        path.chmod(0o600)
+        # Written aside, then linked into place: processes starting together agree on one key.
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        aside.write_text(base64.b64encode(os.urandom(32)).decode())
+        aside.chmod(0o600)
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process made it first: that one is the key
+        finally:
+            aside.unlink()
     return path.read_text().strip()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api.access_log import AccessLog
@@ -44,20 +47,38 @@ class Components:
         self.ledger.close()
 
 
+@contextmanager
+def schema_turn(settings: Settings) -> Iterator[None]:
+    """Take turns with other starting processes to create tables, types and functions.
+
+    PostgreSQL's CREATE ... IF NOT EXISTS is not safe against the same statement running at the
+    same moment in another session ("duplicate key ... pg_type", "tuple concurrently updated"):
+    the API and one process per read model, started together on a new database, collided.
+    """
+    if not settings.database_url.startswith("postgresql"):
+        yield
+        return
+    server = urlsplit(settings.database_url)._replace(query="").geturl()
+    with psycopg.connect(server, autocommit=True) as conn:  # the lock ends with the session
+        conn.execute("SELECT pg_advisory_lock(hashtext('ledger schema'))")
+        yield
+
+
 def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Ledger:
     """The Ledger on the configured store, with the key ring of personal data beside it."""
     kek = settings.kek()
-    keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
     fingerprint_key = hmac.new(kek, b"idempotency fingerprints", hashlib.sha256).digest()
     env = settings.event_store_env()
     # Recently used aggregates stay in memory; each read still fast-forwards from the store,
     # so writes from other processes are seen and a stale write is still refused.
     env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
-    ledger = Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
+    with schema_turn(settings):
+        keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
+        ledger = Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
+        if isinstance(ledger.recorder, PostgresApplicationRecorder):
+            ledger.committer.insert = one_trip_insert(ledger.recorder)
     ledger.committer.max_waiting = settings.commit_queue_limit
     ledger.committer.max_wait_seconds = settings.commit_wait_seconds
-    if isinstance(ledger.recorder, PostgresApplicationRecorder):
-        ledger.committer.insert = one_trip_insert(ledger.recorder)
     return ledger
 
 
@@ -73,14 +94,15 @@ def audit_chain(settings: Settings, store: ReadStore) -> AuditChain:
 def build(settings: Settings, *, follow_in_process: bool | None = None) -> Components:
     """Build the components; followers run in threads if asked, by default on the SQLite store."""
     ledger = ledger_for(settings)
-    store = ReadStore(settings.read_model_env())
-    models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
-    for model in models.values():
-        model.create_tables()
-    components = Components(
-        settings, ledger, store, models, AccessLog(store), audit_chain(settings, store)
-    )
-    components.seal.create_tables()
+    with schema_turn(settings):
+        store = ReadStore(settings.read_model_env())
+        models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
+        for model in models.values():
+            model.create_tables()
+        components = Components(
+            settings, ledger, store, models, AccessLog(store), audit_chain(settings, store)
+        )
+        components.seal.create_tables()
     if follow_in_process is None:
         follow_in_process = settings.projections_in_process
     if follow_in_process is None:

@@ -190,7 +190,7 @@ def counts(url: str, folder: Path, program: uuid.UUID) -> tuple[int, int]:
 
 
 def one_run(quick: bool, rural: Path, expected: tuple[int, int]) -> dict[str, Any]:
-    seconds = 1.0 if quick else 3.0
+    seconds = 1.0 if quick else 2.0
     results: dict[str, Any] = {}
     with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -227,7 +227,7 @@ def one_run(quick: bool, rural: Path, expected: tuple[int, int]) -> dict[str, An
             ledger, episode, 50 if quick else 200
         )
         ledger.close()
-        results.update(http_load(url, folder, program, 16, seconds * 2))
+        results.update(http_load(url, folder, program, 16, seconds * 3))
         print(
             f"  http: {results['http'].per_second:,.0f} commands/s,"
             f" p99 {results['http'].p99_ms:.1f} ms;"
