@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,20 @@ LedgerFactory = Callable[[], Ledger]
 def settings_for(store_url: str, folder: Path) -> Settings:
     """Settings of a test store, with its own generated key-encryption key."""
     return Settings(database_url=store_url, key_encryption_key_file=folder / "kek")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def process_env(store_url: str, folder: Path) -> dict[str, str]:
+    """The environment of a ledger process of its own (`python -c`) on a test's store."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LEDGER_DATABASE_URL": store_url,
+        "LEDGER_KEY_ENCRYPTION_KEY_FILE": str(folder / "kek"),
+        "LEDGER_SEAL_SIGNING_KEY_FILE": str(folder / "seal"),
+    }
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.conftest_stores import ROOT, process_env
 
 STARTS = """
 import os, time
@@ -20,18 +21,10 @@ build(Settings(), follow_in_process=False).close()
 def test_five_processes_starting_at_once_on_a_new_database_all_come_up(
     postgres_schema_url: str, tmp_path: Path
 ) -> None:
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(root),
-        "LEDGER_DATABASE_URL": postgres_schema_url,
-        "LEDGER_KEY_ENCRYPTION_KEY_FILE": str(tmp_path / "kek"),
-        "LEDGER_SEAL_SIGNING_KEY_FILE": str(tmp_path / "seal"),
-        "START_AT": str(time.time() + 3),
-    }
+    env = {**process_env(postgres_schema_url, tmp_path), "START_AT": str(time.time() + 3)}
     starts = [
         subprocess.Popen(
-            [sys.executable, "-c", STARTS], env=env, cwd=root, stderr=subprocess.PIPE, text=True
+            [sys.executable, "-c", STARTS], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
         )
         for _ in range(5)
     ]

@@ -24,7 +24,7 @@ from domain.committer import OverloadedError
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
 from domain.ledger import Ledger
-from tests.conftest_stores import TODAY, settings_for
+from tests.conftest_stores import ROOT, TODAY, process_env, settings_for
 from tests.integration.locks import event_table_locked, wait_until
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
 
@@ -272,15 +272,12 @@ threading.Event().wait()
 def test_a_writer_killed_mid_run_leaves_only_whole_commands(
     ledger: Ledger, postgres_schema_url: str, tmp_path: Path
 ) -> None:
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(root),
-        "LEDGER_DATABASE_URL": postgres_schema_url,
-        "LEDGER_KEY_ENCRYPTION_KEY_FILE": str(tmp_path / "kek"),
-    }
     writer = subprocess.Popen(
-        [sys.executable, "-c", KILLED_WRITER], env=env, cwd=root, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", KILLED_WRITER],
+        env=process_env(postgres_schema_url, tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert writer.stdout is not None
     head = int(writer.stdout.readline())
