@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     def key_env(self) -> dict[str, str]:
         """Where the personal-data keys live: beside the events on PostgreSQL, their own file on
         SQLite (a copy of the event file alone then holds no readable personal data)."""
-        env = self.event_store_env()
+        env = self._side_store_env()
         if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             events_file = Path(env["SQLITE_DBNAME"])
             env["SQLITE_DBNAME"] = str(events_file.with_suffix(".keys" + events_file.suffix))
@@ -93,11 +93,23 @@ class Settings(BaseSettings):
 
     def read_model_env(self) -> dict[str, str]:
         """Where read models live: beside the events on PostgreSQL, their own file on SQLite."""
-        env = self.event_store_env()
+        env = self._side_store_env()
         if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             # A file of their own: projection threads then never wait for the event writer's lock.
             events_file = Path(env["SQLITE_DBNAME"])
             env["SQLITE_DBNAME"] = str(events_file.with_suffix(".readmodels" + events_file.suffix))
+        return env
+
+    def _side_store_env(self) -> dict[str, str]:
+        """The event store's settings, with a pool that opens one connection and grows on demand.
+
+        Every process has three pools (events, keys, read models); opening five connections in
+        each, an API and four read-model processes held 75 of PostgreSQL's default 100.
+        """
+        env = self.event_store_env()
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            env["POSTGRES_POOL_SIZE"] = "1"
+            env["POSTGRES_MAX_OVERFLOW"] = str(self.store_pool_size + self.store_max_overflow - 1)
         return env
 
     def event_store_env(self) -> dict[str, str]:
