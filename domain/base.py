@@ -57,6 +57,13 @@ class FutureDateError(InvalidValueError):
     rule = "occurred_on_in_future"
 
 
+def non_empty(value: str, what: str) -> str:
+    """The text without surrounding blanks, refusing an empty one."""
+    if not value.strip():
+        raise InvalidValueError(f"{what} must not be empty")
+    return value.strip()
+
+
 def one_of(words: type[E], value: str) -> str:
     """The value as a word of the given list, or InvalidValueError naming the list."""
     try:

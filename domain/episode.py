@@ -16,11 +16,13 @@ from domain.base import (
     LedgerAggregate,
     NotFoundError,
     check_occurred_on,
+    non_empty,
     one_of,
     stable_topics,
     stamp,
 )
 from domain.episode_events import EpisodeEvents
+from domain.episode_voiding import Voiding
 from domain.facility import Facility
 from domain.participant import Participant
 from domain.program import Program
@@ -55,20 +57,8 @@ class PlacementOpenError(DomainError):
     rule = "placement_open"
 
 
-class EntryNotVoidableError(DomainError):
-    """Only the latest step of an entry can be voided, once; placements are ended, not voided."""
-
-    rule = "entry_not_voidable"
-
-
-def _text(value: str, what: str) -> str:
-    if not value.strip():
-        raise InvalidValueError(f"{what} must not be empty")
-    return value.strip()
-
-
 @stable_topics("Episode")
-class Episode(EpisodeEvents, LedgerAggregate):
+class Episode(EpisodeEvents, Voiding, LedgerAggregate):
     """What happened to one participant in one program; guards order, dates, beds and closure."""
 
     def __init__(
@@ -130,8 +120,8 @@ class Episode(EpisodeEvents, LedgerAggregate):
             cls.Opened,
             participant_id=participant.id,
             program_id=program.id,
-            caseworker=_text(caseworker, "caseworker"),
-            referral_source=_text(referral_source, "referral_source"),
+            caseworker=non_empty(caseworker, "caseworker"),
+            referral_source=non_empty(referral_source, "referral_source"),
             **stamp(by, occurred_on),
         )
         participant.join_program(program.id, episode.id, occurred_on, by, today)
@@ -153,43 +143,13 @@ class Episode(EpisodeEvents, LedgerAggregate):
         track["steps"].append([event.originator_version, status, event.occurred_on])
         self.note_entry(event, standalone=False)
 
-    def note_voided(self, event_id: UUID) -> None:
-        found = self.find_entry(event_id)
-        if found is None:  # cannot happen for a voiding this aggregate accepted
-            return
-        version, track_id = found
-        self.voided.append(version)
-        if track_id is None:
-            self.standalone.remove(version)
-            return
-        track = self.tracks[track_id]
-        track["steps"].pop()
-        if not track["steps"]:
-            del self.tracks[track_id]
-
-    # Queries of its own state.
-
-    def find_entry(self, event_id: UUID) -> tuple[int, str | None] | None:
-        """The version of a recorded, not voided entry, and its track (None: standalone)."""
-        for version in self.standalone:
-            if tracks.entry_id(self.id, version) == event_id:
-                return version, None
-        for track_id, track in self.tracks.items():
-            for step in track["steps"]:
-                if tracks.entry_id(self.id, step[0]) == event_id:
-                    return step[0], track_id
-        return None
-
-    def is_voided(self, event_id: UUID) -> bool:
-        return any(tracks.entry_id(self.id, version) == event_id for version in self.voided)
-
     # Commands.
 
     def assign_caseworker(self, caseworker: str, occurred_on: date, by: Actor, today: date) -> None:
         self._check_open(occurred_on, today)
         self.trigger_event(
             self.CaseworkerAssigned,
-            caseworker=_text(caseworker, "caseworker"),
+            caseworker=non_empty(caseworker, "caseworker"),
             **stamp(by, occurred_on),
         )
 
@@ -206,7 +166,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
         self.trigger_event(
             self.AssessmentRecorded,
             stage=one_of(AssessmentStage, stage),
-            instrument=_text(instrument, "instrument"),
+            instrument=non_empty(instrument, "instrument"),
             scores=dict(scores),
             **stamp(by, occurred_on),
         )
@@ -221,7 +181,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
             raise InvalidValueError("review_on is before the plan was agreed")
         self.trigger_event(
             self.PlanAgreed,
-            goals=[_text(goal, "goal") for goal in goals],
+            goals=[non_empty(goal, "goal") for goal in goals],
             review_on=review_on,
             **stamp(by, occurred_on),
         )
@@ -253,7 +213,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
             self.trigger_event(
                 self.ReferralDeclined,
                 referral_id=referral_id,
-                reason=_text(reason, "reason"),
+                reason=non_empty(reason, "reason"),
                 **stamp(by, occurred_on),
             )
         else:
@@ -326,7 +286,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
         self.trigger_event(
             self.CourseRequested,
             course_id=course_id,
-            title=_text(title, "title"),
+            title=non_empty(title, "title"),
             hours=hours,
             format=one_of(CourseFormat, course_format),
             **stamp(by, occurred_on),
@@ -342,7 +302,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
             self.trigger_event(
                 self.CourseDropped,
                 course_id=course_id,
-                reason=_text(reason, "reason"),
+                reason=non_empty(reason, "reason"),
                 **stamp(by, occurred_on),
             )
         else:
@@ -363,7 +323,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
             self.JobStarted,
             job_id=job_id,
             employment=one_of(Employment, employment),
-            occupation=_text(occupation, "occupation"),
+            occupation=non_empty(occupation, "occupation"),
             **stamp(by, occurred_on),
         )
 
@@ -371,7 +331,10 @@ class Episode(EpisodeEvents, LedgerAggregate):
         self._check_open(occurred_on, today)
         tracks.check_step(self.tracks, JOB, job_id, "ended", occurred_on, today)
         self.trigger_event(
-            self.JobEnded, job_id=job_id, reason=_text(reason, "reason"), **stamp(by, occurred_on)
+            self.JobEnded,
+            job_id=job_id,
+            reason=non_empty(reason, "reason"),
+            **stamp(by, occurred_on),
         )
 
     def deliver_service(
@@ -390,7 +353,7 @@ class Episode(EpisodeEvents, LedgerAggregate):
             self.ServiceDelivered,
             kind=one_of(ServiceKind, kind),
             quantity=quantity,
-            settlement=_text(settlement, "settlement"),
+            settlement=non_empty(settlement, "settlement"),
             **stamp(by, occurred_on),
         )
 
@@ -398,30 +361,8 @@ class Episode(EpisodeEvents, LedgerAggregate):
         self._check_open(occurred_on, today)
         self.trigger_event(
             self.MentorAssigned,
-            mentor_ref=_text(mentor_ref, "mentor_ref"),
+            mentor_ref=non_empty(mentor_ref, "mentor_ref"),
             **stamp(by, occurred_on),
-        )
-
-    def void_entry(self, event_id: UUID, reason: str, by: Actor, today: date) -> None:
-        """Mark an entry made in error; history keeps both, counts skip the voided one."""
-        self._check_open(today, today)
-        if self.is_voided(event_id):
-            raise EntryNotVoidableError(f"entry {event_id} is already voided")
-        found = self.find_entry(event_id)
-        if found is None:
-            raise NotFoundError(f"no voidable entry {event_id} in this episode")
-        version, track_id = found
-        if track_id is not None:
-            track = self.tracks[track_id]
-            if track["kind"] == PLACEMENT:
-                raise EntryNotVoidableError("a placement holds a bed: end it instead of voiding")
-            if track["steps"][-1][0] != version:
-                raise EntryNotVoidableError(f"a later step of {track['kind']} depends on it")
-        self.trigger_event(
-            self.EntryVoided,
-            event_id=event_id,
-            reason=_text(reason, "reason"),
-            **stamp(by, today),
         )
 
     def close(
