@@ -10,12 +10,14 @@ from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api import wiring
 from api.app import create_app
 from api.audit_export import export_audit
 from api.auth import ROLES, mint
 from api.bulk_import import import_file
+from api.pg_append import Wakeup
 from api.settings import Settings
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
@@ -121,7 +123,14 @@ def _project(settings: Settings, name: str, batch: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print(f"{name}: following from position {follower.status().position}", flush=True)
-    follower.run(stopping, settings.projection_poll_interval)
+    recorder = components.ledger.recorder
+    # On PostgreSQL every write notifies: wake at once, and poll only as a fallback.
+    wakeup = Wakeup(recorder) if isinstance(recorder, PostgresApplicationRecorder) else None
+    try:
+        follower.run(stopping, settings.projection_poll_interval, wakeup)
+    finally:
+        if wakeup is not None:
+            wakeup.close()
     status = follower.status()
     print(f"{name}: stopped at position {status.position} (log head {status.head})", flush=True)
     components.close()

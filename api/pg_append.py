@@ -1,4 +1,5 @@
-"""The group committer's write on PostgreSQL: lock, notify and insert in one round trip.
+"""The group committer's write on PostgreSQL: lock, notify and insert in one round trip;
+and the wake-up of a follower on that notify.
 
 The library's own insert sends its statements in pipeline mode, and psycopg waits for a pipeline's
 results by polling the socket for reading *or writing*: the socket is always writable, so the
@@ -80,3 +81,27 @@ def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
         return [positions[e.originator_id, e.originator_version] for e in stored_events]
 
     return insert
+
+
+class Wakeup:
+    """Waits for the NOTIFY of the next write to the event table (a follower's cue).
+
+    Holds one connection of the store's pool, listening, until closed.
+    """
+
+    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
+        self._pool = recorder.datastore.pool
+        self._conn = self._pool.getconn()
+        self._channel = Identifier(recorder.channel_name)
+        self._conn.execute(SQL("LISTEN {}").format(self._channel))
+
+    def __call__(self, timeout: float) -> None:
+        """Return at the next write, or after `timeout` seconds; drain what else arrived."""
+        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+            pass
+        for _ in self._conn.notifies(timeout=0):
+            pass
+
+    def close(self) -> None:
+        self._conn.execute(SQL("UNLISTEN {}").format(self._channel))
+        self._pool.putconn(self._conn)

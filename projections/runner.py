@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,11 +84,19 @@ class Follower:
             covered += advanced
         return covered
 
-    def run(self, stop: threading.Event, poll_interval: float = 0.1) -> None:
-        """Follow the log until `stop` is set; finishes the batch in hand first."""
+    def run(
+        self,
+        stop: threading.Event,
+        poll_interval: float = 0.1,
+        wait: Callable[[float], object] | None = None,
+    ) -> None:
+        """Follow the log until `stop` is set; finishes the batch in hand first.
+
+        At the head it waits `poll_interval`, or less if `wait` (say, for a NOTIFY) returns early.
+        """
         while not stop.is_set():
             if not self.catch_up(stop):
-                stop.wait(poll_interval)
+                (wait or stop.wait)(poll_interval)
 
     def status(self) -> Status:
         return Status(
