@@ -43,7 +43,11 @@ $body$
 
 
 def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
-    """Create the append function (once, under a lock) and return the insert that calls it."""
+    """Create the append function and return the insert that calls it.
+
+    Call it holding `wiring.schema_turn`: processes starting together must not create the
+    function at the same moment ("tuple concurrently updated").
+    """
     datastore = recorder.datastore
     schema = Identifier(datastore.schema)
     create = SQL(CREATE).format(
@@ -54,8 +58,6 @@ def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
         channel=Literal(recorder.channel_name),
     )
     with datastore.transaction(commit=True) as curs:
-        # Concurrent CREATE OR REPLACE FUNCTION fails with "tuple concurrently updated".
-        curs.execute("SELECT pg_advisory_xact_lock(hashtext('ledger_append_events'))")
         curs.execute(create)
     # Four arrays rather than one of a composite type: psycopg dumps those in C, not in Python.
     call = (

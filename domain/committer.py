@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
+from eventsourcing.persistence import DataError, IntegrityError, PersistenceError, StoredEvent
 
 from domain.base import DomainError
 
@@ -177,11 +177,13 @@ class GroupCommitter:
         try:
             write.positions = self.insert(write.events) or []
         except IntegrityError as error:
+            write.error = error
             # A retried write whose first attempt committed before its connection was lost
             # meets its own rows: that command happened, and must not be told it conflicted.
-            if write.events and self._already_stored(write.events[0]):
-                write.positions = []
-            else:
-                write.error = error
+            try:
+                if write.events and self._already_stored(write.events[0]):
+                    write.positions, write.error = [], None
+            except PersistenceError:
+                pass  # the store cannot tell now: the conflict stands as the answer
         except BaseException as error:
             write.error = error

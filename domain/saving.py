@@ -95,6 +95,8 @@ class SavingApplication(Application[UUID]):
                 and aggregate.version // interval != (aggregate.version - saved) // interval
             ):
                 snapshots.append(cast(Any, type(aggregate)).Snapshot.take(aggregate))
+        if not snapshots:
+            return
         try:
             self.snapshots.put(snapshots)
         except PersistenceError:
