@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.application import Application
 
 from projections.model import ReadModel
+from projections.runner import feed
 from projections.store import ReadStore
 
 REBUILD_BATCH = 5000
@@ -49,11 +50,8 @@ def rebuild(
         model.create_tables()
     started = time.perf_counter()
     position = 0
-    while True:
-        head = ledger.recorder.max_notification_id() or 0
-        if head <= position:
-            break
-        position = _replay(ledger, store, fresh, position, head, batch)
+    while (head := ledger.recorder.max_notification_id() or 0) > position:
+        position = feed(ledger, fresh, position, head, batch)
     seconds = time.perf_counter() - started
     with store.transaction() as tx:
         for cls, generation, model in zip(model_classes, live, fresh, strict=True):
@@ -71,28 +69,3 @@ def rebuild(
         position,
         seconds,
     )
-
-
-def _replay(
-    ledger: Application[Any],
-    store: ReadStore,
-    models: list[ReadModel],
-    position: int,
-    head: int,
-    batch: int,
-) -> int:
-    """Feed the log from `position` to `head` to every model; the position reached."""
-    topics = sorted({topic for model in models for topic in model.topics()})
-    wanted = [(model, frozenset(model.topics())) for model in models]
-    while position < head:
-        notifications = ledger.recorder.select_notifications(
-            position + 1, batch, stop=head, topics=topics
-        )
-        reached = notifications[-1].id if len(notifications) == batch else head
-        decoded = [(n.topic, ledger.mapper.to_domain_event(n), n.id) for n in notifications]
-        with store.transaction() as tx:
-            for model, its_topics in wanted:
-                model.process(tx, [(e, at) for topic, e, at in decoded if topic in its_topics])
-                tx.track(model.tracking_name, reached)
-        position = reached
-    return position

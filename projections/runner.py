@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,6 @@ class Follower:
         self.model = model
         self.batch_size = batch_size
         self.follow_switches = follow_switches
-        self.topics = model.topics()
 
     def catch_up_once(self) -> int:
         """Process one batch; return how far the position advanced (0: nothing new)."""
@@ -59,20 +58,7 @@ class Follower:
         head = self.ledger.recorder.max_notification_id() or 0
         if head <= start:
             return 0
-        notifications = self.ledger.recorder.select_notifications(
-            start + 1, self.batch_size, stop=head, topics=self.topics
-        )
-        full = len(notifications) == self.batch_size
-        reached = notifications[-1].id if full else head
-        events: list[tuple[Any, int]]
-        if self.model.RAW:
-            events = [(n, n.id) for n in notifications]
-        else:
-            events = [(self.ledger.mapper.to_domain_event(n), n.id) for n in notifications]
-        with self.model.store.transaction() as tx:
-            self.model.process(tx, events)
-            tx.track(self.model.tracking_name, reached)
-        return reached - start
+        return feed(self.ledger, [self.model], start, head, self.batch_size) - start
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
         """Process batches until the head; return how many log positions were covered."""
@@ -102,6 +88,36 @@ class Follower:
         return Status(
             self.model.name, self.model.position(), self.ledger.recorder.max_notification_id() or 0
         )
+
+
+def feed(
+    ledger: Application[Any], models: Sequence[ReadModel], start: int, head: int, batch: int
+) -> int:
+    """Feed one batch of the log after `start`, up to `head`, to the models (of one store) in one
+    transaction: their rows and their positions. Decoded once for all; the position reached.
+
+    Only the models' own topics are read (filtered in SQL); a raw model takes every topic.
+    """
+    wanted = [(model, frozenset(model.topics())) for model in models]
+    every_topic = any(not topics for _, topics in wanted)
+    topics = [] if every_topic else sorted(frozenset().union(*(t for _, t in wanted)))
+    notifications = ledger.recorder.select_notifications(start + 1, batch, stop=head, topics=topics)
+    reached = notifications[-1].id if len(notifications) == batch else head
+    decoded = (
+        [ledger.mapper.to_domain_event(n) for n in notifications]
+        if any(not model.RAW for model in models)
+        else []
+    )
+    with models[0].store.transaction() as tx:
+        for model, its_topics in wanted:
+            events: list[tuple[Any, int]] = [
+                (n if model.RAW else decoded[i], n.id)
+                for i, n in enumerate(notifications)
+                if not its_topics or n.topic in its_topics
+            ]
+            model.process(tx, events)
+            tx.track(model.tracking_name, reached)
+    return reached
 
 
 def wait_for(model: ReadModel, position: int, timeout: float = 5.0) -> None:
