@@ -141,6 +141,7 @@ class Settings(BaseSettings):
                 # Never the DB-functions insert path: it skips the table lock that keeps
                 # commit order equal to log order, and followers were seen to miss events.
                 "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+                "APPLICATION_RECORDER_TOPIC": "api.pg_log:LedgerRecorder",
             }
         raise ValueError(
             f"LEDGER_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}"

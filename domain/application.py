@@ -13,12 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import (
-    IntegrityError,
-    JSONTranscoder,
-    Mapper,
-    Transcoding,
-)
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
 from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
 from domain.episode import Episode
@@ -26,6 +21,7 @@ from domain.facility import Facility
 from domain.idempotency import IdempotencyRecord, idempotency_record_id
 from domain.saving import SavingApplication
 from domain.sealing import KeyRing, MemoryKeyRing, SealingMapper
+from domain.transcoding import DateAsISO, LedgerTranscoder
 
 A = TypeVar("A", bound=LedgerAggregate)
 # A racing writer that is not pinned to a version is re-run on fresh state this many times.
@@ -76,17 +72,6 @@ class Decision:
     aggregates: tuple[LedgerAggregate, ...]
 
 
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
 def fingerprint(command: str, params: Mapping[str, Any], key: bytes) -> str:
     """A keyed digest of the command and its arguments, to tell a replay from a reused key.
 
@@ -123,6 +108,11 @@ class LedgerCore(SavingApplication):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SealingMapper(self.construct_transcoder(), self.keyring)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = LedgerTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

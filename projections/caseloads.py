@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from domain.episode import Episode
 from domain.program import DEFAULT_COURSE_START_LIMIT_DAYS, Program
-from domain.tracks import entry_id
+from projections.keys import entry_key, text
 from projections.model import Reading, ReadModel, handles
 from projections.store import Tx
 
@@ -93,7 +93,7 @@ class Caseloads(ReadModel):
     def _program(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
             f"INSERT INTO {self.t('programs')} VALUES (?, ?)",
-            (str(event.originator_id), event.course_start_limit_days),
+            (text(event.originator_id), event.course_start_limit_days),
         )
 
     @handles(Episode.Opened)
@@ -101,7 +101,7 @@ class Caseloads(ReadModel):
         tx.execute(
             f"INSERT INTO {self.t('episodes')} VALUES (?, ?, ?, ?, ?, NULL)",
             (
-                str(event.originator_id),
+                text(event.originator_id),
                 str(event.program_id),
                 str(event.participant_id),
                 event.caseworker,
@@ -113,14 +113,14 @@ class Caseloads(ReadModel):
     def _reassigned(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
             f"UPDATE {self.t('episodes')} SET caseworker = ? WHERE episode_id = ?",
-            (event.caseworker, str(event.originator_id)),
+            (event.caseworker, text(event.originator_id)),
         )
 
     @handles(Episode.Closed)
     def _closed(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
             f"UPDATE {self.t('episodes')} SET closed_on = ? WHERE episode_id = ?",
-            (event.occurred_on.isoformat(), str(event.originator_id)),
+            (event.occurred_on.isoformat(), text(event.originator_id)),
         )
 
     @handles(Episode.AssessmentRecorded, *_ENTRIES)
@@ -132,8 +132,8 @@ class Caseloads(ReadModel):
             track = str(getattr(event, track_attribute)) if track_attribute else None
         self._new_entries.append(
             (
-                str(entry_id(event.originator_id, event.originator_version)),
-                str(event.originator_id),
+                entry_key(event.originator_id, event.originator_version),
+                text(event.originator_id),
                 kind,
                 track,
                 status,

@@ -17,8 +17,8 @@ from uuid import UUID
 from domain.episode import Episode
 from domain.participant import Participant
 from domain.program import Program
-from domain.tracks import entry_id
 from domain.vocabulary import Indicator, ServiceKind, Specialist
+from projections.keys import entry_key, text
 from projections.model import LATEST, Reading, ReadModel, handles, recorded_at
 from projections.store import Tx
 
@@ -101,7 +101,7 @@ class Outcomes(ReadModel):
     def _program(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
             f"INSERT INTO {self.t('programs')} VALUES (?, ?)",
-            (str(event.originator_id), event.course_start_limit_days),
+            (text(event.originator_id), event.course_start_limit_days),
         )
         self._revision(tx, event, position, event.targets)
 
@@ -110,14 +110,19 @@ class Outcomes(ReadModel):
         rows = tx.execute(
             f"SELECT targets FROM {self.t('targets')} WHERE program_id = ?"
             " ORDER BY position DESC LIMIT 1",
-            (str(event.originator_id),),
+            (text(event.originator_id),),
         )
         self._revision(tx, event, position, {**json.loads(rows[0][0]), **event.targets})
 
     def _revision(self, tx: Tx, event: Any, position: int, targets: dict[str, int]) -> None:
         tx.execute(
             f"INSERT INTO {self.t('targets')} VALUES (?, ?, ?, ?)",
-            (str(event.originator_id), position, recorded_at(event.timestamp), json.dumps(targets)),
+            (
+                text(event.originator_id),
+                position,
+                recorded_at(event.timestamp),
+                json.dumps(targets),
+            ),
         )
 
     @handles(Participant.Registered)
@@ -125,7 +130,7 @@ class Outcomes(ReadModel):
         groups = "," + ",".join(event.target_groups) + ","
         tx.execute(
             f"INSERT INTO {self.t('participants')} VALUES (?, ?)",
-            (str(event.originator_id), groups),
+            (text(event.originator_id), groups),
         )
 
     @handles(Participant.InstitutionalApplicationWithdrawn, Participant.InstitutionalAdmission)
@@ -133,7 +138,7 @@ class Outcomes(ReadModel):
         withdrawn = isinstance(event, Participant.InstitutionalApplicationWithdrawn)
         indicator = Indicator.APPLICATIONS_WITHDRAWN if withdrawn else RETURNED
         self._fact(
-            tx, event, position, None, str(event.originator_id), indicator, event.institution_kind
+            tx, event, position, None, text(event.originator_id), indicator, event.institution_kind
         )
 
     @handles(Episode.Opened)
@@ -148,7 +153,7 @@ class Outcomes(ReadModel):
                 program,
                 participant,
                 event.occurred_on.isoformat(),
-                str(entry_id(event.originator_id, 1)),
+                entry_key(event.originator_id, 1),
                 recorded_at(event.timestamp),
             ),
         )
@@ -158,7 +163,11 @@ class Outcomes(ReadModel):
     def _closed(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
             f"UPDATE {self.t('episodes')} SET closed_on = ?, closed_at = ? WHERE episode_id = ?",
-            (event.occurred_on.isoformat(), recorded_at(event.timestamp), str(event.originator_id)),
+            (
+                event.occurred_on.isoformat(),
+                recorded_at(event.timestamp),
+                text(event.originator_id),
+            ),
         )
 
     @handles(Episode.ReferralMade, Episode.CourseRequested)
@@ -181,7 +190,7 @@ class Outcomes(ReadModel):
     def _episode_fact(self, tx: Tx, event: Any, position: int) -> None:
         indicator, detail = self._indicator(tx, event)
         if indicator is not None:
-            program, participant = self._episode(tx, str(event.originator_id))
+            program, participant = self._episode(tx, text(event.originator_id))
             self._fact(tx, event, position, program, participant, indicator, detail)
 
     @handles(Episode.EntryVoided)
@@ -211,7 +220,7 @@ class Outcomes(ReadModel):
         )
         if isinstance(event, Episode.ReferralCompleted):
             return (Indicator.CONSULTED, detail) if detail in CONSULTING else (None, None)
-        program, _ = self._episode(tx, str(event.originator_id))
+        program, _ = self._episode(tx, text(event.originator_id))
         [(limit,)] = tx.execute(
             f"SELECT course_limit_days FROM {self.t('programs')} WHERE program_id = ?", (program,)
         )
@@ -235,7 +244,7 @@ class Outcomes(ReadModel):
         tx.execute(
             f"INSERT INTO {self.t('facts')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (
-                str(entry_id(event.originator_id, event.originator_version)),
+                entry_key(event.originator_id, event.originator_version),
                 program,
                 participant,
                 str(indicator),

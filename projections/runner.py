@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 
 from projections.model import ReadModel
 
@@ -90,34 +91,60 @@ class Follower:
         )
 
 
-def feed(
-    ledger: Application[Any], models: Sequence[ReadModel], start: int, head: int, batch: int
-) -> int:
-    """Feed one batch of the log after `start`, up to `head`, to the models (of one store) in one
-    transaction: their rows and their positions. Decoded once for all; the position reached.
+@dataclass(frozen=True)
+class Batch:
+    """A batch of the log read for some models: what they were given, and the position reached."""
 
-    Only the models' own topics are read (filtered in SQL); a raw model takes every topic.
+    notifications: Sequence[Notification]
+    decoded: list[Any]
+    reached: int
+
+
+def read(
+    ledger: Application[Any], models: Sequence[ReadModel], start: int, head: int, batch: int
+) -> Batch:
+    """Read and decode (once for all the models) the next `batch` log positions after `start`.
+
+    Only the models' own topics are read (filtered in SQL); a raw model takes every topic. The
+    positions asked for are bounded, not only the rows: with a topic filter and an open range,
+    PostgreSQL was seen to plan a sort of the whole rest of the log for every batch (0.9 s each
+    for 5,000 rows, half a million sorted on disk), where the bounded range takes 5 ms.
     """
-    wanted = [(model, frozenset(model.topics())) for model in models]
-    every_topic = any(not topics for _, topics in wanted)
-    topics = [] if every_topic else sorted(frozenset().union(*(t for _, t in wanted)))
-    notifications = ledger.recorder.select_notifications(start + 1, batch, stop=head, topics=topics)
-    reached = notifications[-1].id if len(notifications) == batch else head
+    topics = sorted(frozenset().union(*(model.topics() for model in models)))
+    if any(not model.topics() for model in models):
+        topics = []
+    reached = min(head, start + batch)
+    notifications = ledger.recorder.select_notifications(
+        start + 1, batch, stop=reached, topics=topics
+    )
     decoded = (
         [ledger.mapper.to_domain_event(n) for n in notifications]
         if any(not model.RAW for model in models)
         else []
     )
+    return Batch(notifications, decoded, reached)
+
+
+def apply(models: Sequence[ReadModel], batch: Batch) -> int:
+    """Write a batch's rows and the models' positions (one store) in one transaction."""
     with models[0].store.transaction() as tx:
-        for model, its_topics in wanted:
+        for model in models:
+            topics = frozenset(model.topics())
             events: list[tuple[Any, int]] = [
-                (n if model.RAW else decoded[i], n.id)
-                for i, n in enumerate(notifications)
-                if not its_topics or n.topic in its_topics
+                (n if model.RAW else batch.decoded[i], n.id)
+                for i, n in enumerate(batch.notifications)
+                if not topics or n.topic in topics
             ]
             model.process(tx, events)
-            tx.track(model.tracking_name, reached)
-    return reached
+            tx.track(model.tracking_name, batch.reached)
+    return batch.reached
+
+
+def feed(
+    ledger: Application[Any], models: Sequence[ReadModel], start: int, head: int, batch: int
+) -> int:
+    """Feed the next batch after `start`, up to `head`, to the models; the position reached."""
+    return apply(models, read(ledger, models, start, head, batch))
 
 
 def wait_for(model: ReadModel, position: int, timeout: float = 5.0) -> None:

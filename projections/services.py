@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.episode import Episode
-from domain.tracks import entry_id
+from projections.keys import entry_key, text
 from projections.model import Reading, ReadModel, handles
 from projections.store import Tx
 
@@ -59,23 +59,23 @@ class Services(ReadModel):
 
     @handles(Episode.Opened)
     def _opened(self, tx: Tx, event: Any, position: int) -> None:
-        episode, program = str(event.originator_id), str(event.program_id)
+        episode, program = text(event.originator_id), str(event.program_id)
         tx.execute(f"INSERT INTO {self.t('episodes')} VALUES (?, ?)", (episode, program))
         self._programs[episode] = program
 
     @handles(Episode.ServiceDelivered)
     def _delivered(self, tx: Tx, event: Any, position: int) -> None:
-        program = self._program_of(tx, str(event.originator_id))
-        month = event.occurred_on.isoformat()[:7]
-        key = (program, event.kind, event.settlement, month)
+        program = self._program_of(tx, text(event.originator_id))
+        day = event.occurred_on.isoformat()
+        key = (program, event.kind, event.settlement, day[:7])
         self._new_entries.append(
             (
-                str(entry_id(event.originator_id, event.originator_version)),
+                entry_key(event.originator_id, event.originator_version),
                 program,
                 event.kind,
                 event.settlement,
-                event.occurred_on.isoformat(),
-                month,
+                day,
+                day[:7],
                 event.quantity,
                 event.recorded_by,
                 0,  # not voided
