@@ -16,7 +16,7 @@ from api import wiring
 from api.app import create_app
 from api.audit_export import export_audit
 from api.auth import ROLES, mint
-from api.bulk_import import import_file
+from api.bulk_import import WORKERS, import_file
 from api.pg_append import Wakeup
 from api.settings import Settings
 from projections.rebuild import rebuild
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     rebuilding.add_argument("--all", action="store_true", help="rebuild every read model")
     importing = commands.add_parser("import", help="import NDJSON commands (migration, bulk sync)")
     importing.add_argument("file")
+    importing.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"threads running commands (default {WORKERS})"
+    )
     commands.add_parser("verify", help="recompute the audit chain; exit 1 naming the first problem")
     export = commands.add_parser(
         "export-audit", help="write events and signed checkpoints (NDJSON)"
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "import":
         ledger = wiring.ledger_for(settings)
         try:
-            report = import_file(ledger, Path(args.file))
+            report = import_file(ledger, Path(args.file), workers=args.workers)
         finally:
             ledger.close()
         print(

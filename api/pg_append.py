@@ -14,29 +14,36 @@ The library also ships a database function for inserts, but it skips the table l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
 from domain.committer import Insert
 
-FUNCTION = "ledger_append_events"
+FUNCTION = "ledger_append"
 
 CREATE = """
 CREATE OR REPLACE FUNCTION {schema}.{function}(
     ids uuid[], versions bigint[], topics text[], states bytea[]
-) RETURNS TABLE (o_id uuid, o_version bigint, o_position bigint)
+) RETURNS SETOF bigint
 LANGUAGE plpgsql AS $body$
 BEGIN
     PERFORM set_config('lock_timeout', {lock_timeout}, true);
     LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
     PERFORM pg_notify({channel}, '');
+    -- The positions, in the order of the arrays.
     RETURN QUERY
-        INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)
-        SELECT * FROM unnest(ids, versions, topics, states)
-        RETURNING t.originator_id, t.originator_version, t.notification_id;
+        WITH stored AS (
+            INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)
+            SELECT * FROM unnest(ids, versions, topics, states)
+            RETURNING t.originator_id, t.originator_version, t.notification_id
+        )
+        SELECT stored.notification_id
+        FROM unnest(ids, versions) WITH ORDINALITY AS given (id, version, n)
+        JOIN stored ON stored.originator_id = given.id AND stored.originator_version = given.version
+        ORDER BY given.n;
 END
 $body$
 """
@@ -59,9 +66,10 @@ def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
     )
     with datastore.transaction(commit=True) as curs:
         curs.execute(create)
-    # Four arrays rather than one of a composite type: psycopg dumps those in C, not in Python.
+    # Four arrays rather than one of a composite type, in binary: psycopg dumps arrays as text
+    # with a regular expression per element (measured: 30 µs an event in a bulk import).
     call = (
-        SQL("SELECT o_id, o_version, o_position FROM {schema}.{function}(%s, %s, %s, %s)")
+        SQL("SELECT * FROM {schema}.{function}(%b, %b, %b, %b)")
         .format(schema=schema, function=Identifier(FUNCTION))
         .as_bytes(None)
     )
@@ -75,12 +83,9 @@ def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
             [e.topic for e in stored_events],
             [e.state for e in stored_events],
         )
-        with datastore.get_connection() as conn, conn.cursor() as curs:
+        with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(call, arrays, prepare=True)
-            positions: dict[tuple[UUID | str, int], int] = {
-                (row["o_id"], row["o_version"]): row["o_position"] for row in curs.fetchall()
-            }
-        return [positions[e.originator_id, e.originator_version] for e in stored_events]
+            return [position for (position,) in curs.fetchall()]
 
     return insert
 

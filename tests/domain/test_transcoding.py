@@ -13,6 +13,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredError
 
 from domain.transcoding import DateAsISO, LedgerTranscoder
+from domain.vocabulary import ServiceKind
 
 SAMPLES = [
     {"timestamp": datetime(2025, 3, 1, 9, 30, tzinfo=UTC), "occurred_on": date(2025, 3, 1)},
@@ -23,6 +24,8 @@ SAMPLES = [
     {"huge": 2**70, "amount": Decimal("12.50")},
     {"not a number": float("nan"), "when": date(2025, 1, 1)},
     [date(2025, 1, 1), "plain", None, [uuid4()]],
+    {"keys that are not text": {1: "one", 2.5: "two and a half"}, "pair": (uuid4(), 3)},
+    {"kind": ServiceKind.HOME_CARE, "stage": "intake", "ratio": 1e16, "tiny": 5e-324},
     "a bare string",
 ]
 
@@ -52,7 +55,7 @@ def same(a: object, b: object) -> bool:
 def test_orjson_reading_gives_what_the_library_reading_gives(value: object) -> None:
     library, ledger = transcoders()
     stored = library.encode(value)
-    assert ledger.encode(value) == stored  # the bytes written do not change
+    assert ledger.encode(value) == stored  # what is written does not change
     assert same(ledger.decode(stored), library.decode(stored))
 
 
