@@ -129,8 +129,9 @@ def _project(settings: Settings, name: str, batch: int) -> None:
     recorder = components.ledger.recorder
     # On PostgreSQL every write notifies: wake at once, and poll only as a fallback.
     wakeup = Wakeup(recorder) if isinstance(recorder, PostgresApplicationRecorder) else None
+    poll = settings.projection_fallback_poll if wakeup else settings.projection_poll_interval
     try:
-        follower.run(stopping, settings.projection_poll_interval, wakeup)
+        follower.run(stopping, poll, wakeup)
     finally:
         if wakeup is not None:
             wakeup.close()

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     commit_queue_limit: int = 512
     commit_wait_seconds: float = 10.0
     projection_poll_interval: float = 0.05
+    # `ledger project` on PostgreSQL wakes on each write's NOTIFY, and polls only in case one
+    # is lost.
+    projection_fallback_poll: float = 1.0
     # A read given min_position waits this long for its read model at most.
     read_wait_seconds: float = 5.0
     # /ready fails when a read model is further behind the log head than this.

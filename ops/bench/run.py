@@ -109,7 +109,6 @@ def http_load(
     env = {
         **env_for(url, folder),
         "LEDGER_PROJECTIONS_IN_PROCESS": "false",
-        "LEDGER_PROJECTION_POLL_INTERVAL": "0.01",
         "LEDGER_READY_MAX_LAG": "0",
         "LEDGER_PORT": str(port),
         "LEDGER_WORKERS": str(HTTP_WORKERS),

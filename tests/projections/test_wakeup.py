@@ -27,7 +27,7 @@ def test_a_projection_process_sees_each_write_long_before_its_next_poll(
     stores = open_stores(postgres_schema_url)
     ledger = stores.ledger
     world = a_world(ledger)
-    env = {**process_env(postgres_schema_url, tmp_path), "LEDGER_PROJECTION_POLL_INTERVAL": "5"}
+    env = {**process_env(postgres_schema_url, tmp_path), "LEDGER_PROJECTION_FALLBACK_POLL": "5"}
     follower = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "project", "caseloads"],
         env=env,
