@@ -41,6 +41,7 @@ CHUNK = 1000
 WORKERS = 8
 # Units waiting for each thread: bounds memory, since the file is read ahead of the writes.
 QUEUED = 16
+PRUNE = 64
 # Commands on facilities: a bed is taken or freed by lines that need not name each other.
 BARRIERS = frozenset({"register_facility", "change_capacity", "start_placement", "end_placement"})
 
@@ -98,6 +99,8 @@ def _units(path: Path, chunk: int) -> Iterator[Unit]:
                 record = orjson.loads(text)
             except orjson.JSONDecodeError as error:
                 raise ValueError(f"line {number} is not JSON: {error}") from error
+            if "command" not in record:
+                raise ValueError(f"line {number} names no command")
             if record["command"] == "deliver_service":
                 episode = record["params"]["episode_id"]
                 if (
@@ -176,7 +179,10 @@ class _Importer:
             self.written[name] = touch
             self.read[name] = []
         for name in reads:
-            self.read.setdefault(name, []).append(touch)
+            readers = self.read.setdefault(name, [])
+            if len(readers) >= PRUNE:  # a name many lines read (the program): forget the done
+                readers[:] = [t for t in readers if not t.done.is_set()]
+            readers.append(touch)
         self.queues[worker].put(unit)
 
     def work(self, worker: int) -> None:
@@ -190,7 +196,6 @@ class _Importer:
                 self.refused.append((unit.at or unit.number, unit.record["command"], error))
                 self.stop.set()
             finally:
-                unit.services.clear()  # what is done need not stay in memory
                 unit.done.set()
 
     def _run(self, unit: Unit) -> None:
