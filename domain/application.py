@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
@@ -140,6 +141,8 @@ class LedgerCore(SavingApplication):
             aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFoundError(f"no {cls.__name__.lower()} {aggregate_id}") from None
+        if not getattr(aggregate, "remembered", True):
+            self._uncache(aggregate_id)
         if not isinstance(aggregate, cls):
             raise NotFoundError(f"no {cls.__name__.lower()} {aggregate_id}")
         if expected_version is not None and aggregate.version != expected_version:
@@ -157,6 +160,14 @@ class LedgerCore(SavingApplication):
                 known_at = known_at.replace(tzinfo=UTC)
             events = [e for e in events if e.timestamp <= known_at]
         return events
+
+    def _uncache(self, aggregate_id: UUID) -> None:
+        """Drop an aggregate from the library's cache: personal data is not kept in memory (an
+        erasure would leave it readable there, in every process that had read it)."""
+        cache = self.repository.cache
+        if cache is not None:
+            with suppress(KeyError):  # not there
+                cache.get(aggregate_id, evict=True)
 
     def load_as_known(self, cls: type[A], aggregate_id: UUID, known_at: datetime | None) -> A:
         """The aggregate as it was known at `known_at` (now, if None)."""

@@ -7,7 +7,8 @@ import pytest
 from domain.application import Context
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
-from domain.personal_data import personal_data_id_for
+from domain.participant import Participant
+from domain.personal_data import PersonalData, personal_data_id_for
 from tests.conftest_stores import LedgerFactory
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
 
@@ -67,3 +68,18 @@ def test_personal_data_is_not_kept_in_memory_after_its_command(
 
     assert ledger.recent.peek(world.participant) is not None
     assert ledger.recent.peek(personal_data_id_for(world.participant)) is None
+
+
+def test_personal_data_read_is_not_left_in_the_librarys_cache(new_ledger: LedgerFactory) -> None:
+    ledger = new_ledger()
+    world = a_world(ledger)
+    data_id = personal_data_id_for(world.participant)
+
+    ledger.load(PersonalData, data_id)
+    ledger.load(Participant, world.participant)
+
+    cache = ledger.repository.cache
+    assert cache is not None
+    assert cache.get(world.participant) is not None  # what is not personal stays cached
+    with pytest.raises(KeyError):
+        cache.get(data_id)
