@@ -270,10 +270,11 @@ class LedgerCore(SavingApplication):
         if ctx.idempotency_key is None:
             return None
         record_id = idempotency_record_id(ctx.actor.subject, ctx.idempotency_key)
-        try:
-            record: object = self.repository.get(record_id)
-        except AggregateNotFoundError:
+        # A new key is the usual case: one look at the log, where the repository would also look
+        # for a snapshot first.
+        if not self.recorder.select_events(record_id, limit=1):
             return None
+        record: object = self.repository.get(record_id)
         assert isinstance(record, IdempotencyRecord)
         record.check_same_command(digest)
         position = self.recorder.max_notification_id() or 0
