@@ -42,14 +42,14 @@ class RecentAggregates:
         """Keep what was just saved, unless a later version of it is kept already."""
         if not self.size:
             return
+        # Copies, made before taking the lock that every command passes: the caller may go on
+        # changing its own object after the save.
+        copies = [copy.deepcopy(a) for a in aggregates if a.remembered]
         with self._lock:
-            for aggregate in aggregates:
-                if not aggregate.remembered:
-                    continue
+            for aggregate in copies:
                 kept = self._saved.get(aggregate.id)
                 if kept is None or kept.version < aggregate.version:
-                    # A copy: the caller may go on changing its own object after the save.
-                    self._saved[aggregate.id] = copy.deepcopy(aggregate)
+                    self._saved[aggregate.id] = aggregate
                     self._saved.move_to_end(aggregate.id)
             while len(self._saved) > self.size:
                 self._saved.popitem(last=False)
