@@ -2,7 +2,8 @@
 
 Every reader of the log pages through it: read-model followers, a rebuild (the whole log), the
 seal chain. The library's select builds a dict per row and copies each state; asking for tuples
-of exactly the five columns reads a page about twice as fast (measured: 60k against 114k rows/s).
+of exactly the five columns is faster (measured on 87,656 events, pages of 5,000: 53-60k rows/s
+through the library, 70k through this; the bare tuple fetch alone, 98-114k).
 """
 
 from __future__ import annotations

@@ -61,6 +61,8 @@ class ReadModel:
     # (table, columns): secondary indexes the queries need.
     INDEXES: ClassVar[Sequence[tuple[str, str]]] = ()
     _handlers: ClassVar[dict[type, Handler]]
+    # The topics of the handled event classes (none: a raw model, which takes every topic).
+    TOPICS: ClassVar[frozenset[str]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -69,6 +71,7 @@ class ReadModel:
             for method in vars(cls).values()
             for event_class in getattr(method, "handled_event_classes", ())
         }
+        cls.TOPICS = frozenset(get_topic(event_class) for event_class in cls._handlers)
 
     def __init__(self, store: ReadStore, generation: int | None = None) -> None:
         self.store = store
@@ -76,7 +79,7 @@ class ReadModel:
 
     @classmethod
     def topics(cls) -> list[str]:
-        return sorted(get_topic(event_class) for event_class in cls._handlers)
+        return sorted(cls.TOPICS)
 
     @property
     def tracking_name(self) -> str:
