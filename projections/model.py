@@ -66,10 +66,13 @@ class ReadModel:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._handlers = {
-            event_class: method
-            for method in vars(cls).values()
-            for event_class in getattr(method, "handled_event_classes", ())
+        cls._handlers = {  # a subclass keeps its bases' handlers
+            **getattr(super(cls, cls), "_handlers", {}),
+            **{
+                event_class: method
+                for method in vars(cls).values()
+                for event_class in getattr(method, "handled_event_classes", ())
+            },
         }
         cls.TOPICS = frozenset(get_topic(event_class) for event_class in cls._handlers)
 
@@ -112,9 +115,12 @@ class ReadModel:
     def flush(self, tx: Tx) -> None:
         """Write what a handler gathered over the batch (for models that aggregate in memory)."""
 
+    def live_generation(self) -> int:
+        return self.store.generation(self.name)
+
     def follow_switch(self) -> None:
         """Point at the live generation (a rebuild may have switched it)."""
-        self.generation = self.store.generation(self.name)
+        self.generation = self.live_generation()
 
     def position(self) -> int:
         return self.store.position(self.tracking_name)

@@ -59,7 +59,16 @@ class Follower:
         head = self.ledger.recorder.max_notification_id() or 0
         if head <= start:
             return 0
-        return feed(self.ledger, [self.model], start, head, self.batch_size) - start
+        try:
+            return feed(self.ledger, [self.model], start, head, self.batch_size) - start
+        except Exception:
+            # A rebuild switched generations (and dropped these tables) after the check above.
+            # The batch rolled back whole; a new instance on the live generation reads it again,
+            # without what the failed batch had gathered in memory.
+            if self.follow_switches and self.model.live_generation() != self.model.generation:
+                self.model = type(self.model)(self.model.store)
+                return 0
+            raise
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
         """Process batches until the head; return how many log positions were covered."""

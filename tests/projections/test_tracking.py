@@ -110,3 +110,35 @@ def test_a_follower_stops_between_batches_when_told(stores: Stores) -> None:
     stop.set()
     assert follower.catch_up(stop) == 0
     assert 0 < services.position() < stores.ledger.recorder.max_notification_id()  # type: ignore[operator]
+
+
+class SwitchedLate(Services):
+    """Services that miss the first look at a switch: as if a rebuild switched right after it."""
+
+    late = True
+
+    def follow_switch(self) -> None:
+        if SwitchedLate.late:
+            SwitchedLate.late = False
+            return
+        super().follow_switch()
+
+
+def test_a_follower_overtaken_by_a_rebuild_switch_follows_it_and_loses_nothing(
+    stores: Stores,
+) -> None:
+    world = a_world(stores.ledger)
+    deliver(stores, world.episode, 2)
+    follower = Follower(stores.ledger, SwitchedLate(stores.read))
+    follower.model.create_tables()
+    follower.catch_up()
+    SwitchedLate.late = True
+    rebuild(stores.ledger, stores.read, Services)  # drops the tables the follower writes to
+    deliver(stores, world.episode, 3)
+
+    follower.catch_up()  # first try fails on the dropped tables and moves to the new generation
+    follower.catch_up()
+
+    assert follower.model.generation == stores.read.generation("services")
+    assert follower.model.position() == stores.ledger.recorder.max_notification_id()
+    assert total(follower.model, world.program) == 5  # type: ignore[arg-type]
