@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Header, Request
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal
+from api.auth import Authenticator, Principal
 from api.problems import ProblemError
 
 
@@ -19,10 +20,16 @@ def request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", ""))
 
 
-def authenticate(
+async def authenticate(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
-    principal: Principal = request.app.state.authenticator.authenticate(authorization)
+    """The caller. A token seen lately is known at once, on the event loop; a new one is checked
+    in the threadpool, since a JWKS may have to be fetched. (A plain `def` dependency costs a
+    threadpool hop on every request.)"""
+    authenticator: Authenticator = request.app.state.authenticator
+    principal = authenticator.known(authorization)
+    if principal is None:
+        principal = await run_in_threadpool(authenticator.authenticate, authorization)
     request.state.subject = principal.subject
     return principal
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 import httpx
 import pytest
 
+from api.auth import Authenticator, mint
 from domain.episode import Episode
 from tests.api.conftest import OWN, Api
 from tests.api.world import World, a_world, day
@@ -213,3 +215,30 @@ def test_a_bad_or_expired_token_is_401_with_a_problem(api: Api) -> None:
         )
         assert response.status_code == 401
         assert response.json()["code"] in ("invalid_token", "missing_token")
+
+
+def test_a_token_known_from_earlier_requests_is_refused_once_it_expires(api: Api) -> None:
+    token = mint(api.settings, "caseworker-1", ["caseworker"], [OWN], hours=2 / 3600)
+    expires = time.time() + 2
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.http.get("/v1/caseloads/caseworker-1", headers=headers).status_code == 200
+    assert api.http.get("/v1/caseloads/caseworker-1", headers=headers).status_code == 200
+    time.sleep(max(0.0, expires - time.time()) + 1.1)
+    response = api.http.get("/v1/caseloads/caseworker-1", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+    assert "expired" in response.json()["title"].lower()
+
+
+def test_a_checked_token_is_known_for_a_while_and_only_that_token(api: Api) -> None:
+    now = [time.time()]
+    authenticator = Authenticator(api.settings, clock=lambda: now[0])
+    header = f"Bearer {api.token('supervisor', sub='sv-7')}"
+    assert authenticator.known(header) is None
+    checked = authenticator.authenticate(header)
+    assert checked.subject == "sv-7"
+    assert authenticator.known(header) == checked
+    assert authenticator.known(header + "x") is None
+    assert authenticator.known(f"Bearer {api.token('supervisor', sub='sv-8')}") is None
+    now[0] += Authenticator.KNOWN_SECONDS
+    assert authenticator.known(header) is None
