@@ -131,7 +131,7 @@ def _project(settings: Settings, name: str, batch: int) -> None:
     wakeup = Wakeup(recorder) if isinstance(recorder, PostgresApplicationRecorder) else None
     poll = settings.projection_fallback_poll if wakeup else settings.projection_poll_interval
     try:
-        follower.run(stopping, poll, wakeup)
+        follower.run(stopping, poll, wakeup, settings.projection_linger)
     finally:
         if wakeup is not None:
             wakeup.close()

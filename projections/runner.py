@@ -50,6 +50,8 @@ class Follower:
         self.model = model
         self.batch_size = batch_size
         self.follow_switches = follow_switches
+        # Whether the last batch reached the log head it saw: then no need to look again.
+        self.at_head = False
 
     def catch_up_once(self) -> int:
         """Process one batch; return how far the position advanced (0: nothing new)."""
@@ -60,7 +62,9 @@ class Follower:
         if head <= start:
             return 0
         try:
-            return feed(self.ledger, [self.model], start, head, self.batch_size) - start
+            reached = feed(self.ledger, [self.model], start, head, self.batch_size)
+            self.at_head = reached >= head
+            return reached - start
         except Exception:
             # A rebuild switched generations (and dropped these tables) after the check above.
             # The batch rolled back whole; a new instance on the live generation reads it again,
@@ -75,9 +79,9 @@ class Follower:
         covered = 0
         while stop is None or not stop.is_set():
             advanced = self.catch_up_once()
-            if not advanced:
-                break
             covered += advanced
+            if not advanced or self.at_head:
+                break
         return covered
 
     def run(
@@ -85,14 +89,19 @@ class Follower:
         stop: threading.Event,
         poll_interval: float = 0.1,
         wait: Callable[[float], object] | None = None,
+        linger: float = 0.0,
     ) -> None:
         """Follow the log until `stop` is set; finishes the batch in hand first.
 
         At the head it waits `poll_interval`, or less if `wait` (say, for a NOTIFY) returns early.
+        Then it lingers, so that writes committed close together are read as one batch: woken by
+        every commit, each read model spent a quarter of a core at 180 commands/s over HTTP.
         """
         while not stop.is_set():
             if not self.catch_up(stop):
                 (wait or stop.wait)(poll_interval)
+                if linger:
+                    stop.wait(linger)
 
     def status(self) -> Status:
         return Status(
