@@ -14,7 +14,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -27,26 +26,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "ops" / "bench")]
 
-import httpx  # noqa: E402
 import measure  # noqa: E402
 import psycopg  # noqa: E402
 import workloads  # noqa: E402
+from http_load import http_load  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from api.auth import mint  # noqa: E402
 from api.bulk_import import import_file  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from api.wiring import build, ledger_for  # noqa: E402
 from domain.application import Context  # noqa: E402
 from domain.base import Actor  # noqa: E402
 from domain.program import program_id_for  # noqa: E402
-from projections.registry import READ_MODELS  # noqa: E402
-from tests.integration.scenario import an_episode  # noqa: E402
 
 THREADS = (1, 8, 16, 32)
-# One API process: with four read-model processes, the client and PostgreSQL on two cores, a
-# second API process measured slower (279 against 361 commands/s).
-HTTP_WORKERS = 1
 SERVER = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REBUILD = """
 import json, sys, time
@@ -97,81 +90,6 @@ def env_for(url: str, folder: Path) -> dict[str, str]:
         "LEDGER_JWT_SECRET_FILE": str(folder / "jwt"),
         "PYTHONPATH": str(ROOT),
     }
-
-
-def http_load(
-    url: str, folder: Path, program: uuid.UUID, clients: int, seconds: float
-) -> dict[str, Any]:
-    """16 clients post services to `ledger serve` over real sockets; a probe reads its writes."""
-    settings = settings_for(url, folder)
-    ledger = ledger_for(settings)
-    episodes = [an_episode(ledger, program) for _ in range(clients + 1)]
-    ledger.close()
-    port = 18_000 + os.getpid() % 1000
-    env = {
-        **env_for(url, folder),
-        "LEDGER_PROJECTIONS_IN_PROCESS": "false",
-        "LEDGER_READY_MAX_LAG": "0",
-        "LEDGER_PORT": str(port),
-        "LEDGER_WORKERS": str(HTTP_WORKERS),
-    }
-    # Shaped as production: API processes, and one process per read model following the log.
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "api.cli", *command],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for command in [["serve"], *(["project", name] for name in READ_MODELS)]
-    ]
-    base = f"http://127.0.0.1:{port}"
-    token = {"Authorization": "Bearer " + mint(settings, "bench", ["caseworker"], ["*"])}
-    try:
-        for _ in range(600):  # up, and every read model caught up with the set-up commands
-            try:
-                if httpx.get(base + "/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        body = {"kind": "home_care", "settlement": "village-01", "occurred_on": "2025-03-01"}
-        http = [httpx.Client(base_url=base, headers=token, timeout=30) for _ in range(clients + 1)]
-        delays: list[float] = []
-        stop = threading.Event()
-
-        def probe() -> None:  # command answered -> visible in the caseload read model
-            while not stop.is_set():
-                answer = (
-                    http[clients]
-                    .post(f"/v1/episodes/{episodes[clients]}/services", json=body)
-                    .json()
-                )
-                answered = time.perf_counter()
-                http[clients].get(
-                    "/v1/caseloads/bench", params={"min_position": answer["position"]}
-                )
-                delays.append(time.perf_counter() - answered)
-
-        prober = threading.Thread(target=probe)
-        prober.start()
-        rate = measure.run_threads(
-            clients,
-            seconds,
-            lambda i: http[i].post(f"/v1/episodes/{episodes[i]}/services", json=body),
-        )
-        stop.set()
-        prober.join()
-        return {
-            "http": rate,
-            "ryw_p50_ms": measure.percentile(delays, 0.5),
-            "ryw_p99_ms": measure.percentile(delays, 0.99),
-        }
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(10)
 
 
 def rebuilt(url: str, folder: Path) -> dict[str, float]:
@@ -252,7 +170,9 @@ def one_run(
             ledger, episode, 50 if quick else 200
         )
         ledger.close()
-        results.update(http_load(url, folder, program, 16, seconds * 3))
+        results.update(
+            http_load(settings_for(url, folder), env_for(url, folder), program, 16, seconds * 3)
+        )
         print(
             f"  http: {results['http'].per_second:,.0f} commands/s,"
             f" p99 {results['http'].p99_ms:.1f} ms;"

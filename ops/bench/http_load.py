@@ -1,0 +1,126 @@
+"""Measurement 2: `ledger serve` and one process per read model, loaded over real sockets.
+
+The load comes from `http.client` with keep-alive, one connection per client thread. The load
+generator shares the two cores with what it measures: httpx used 1.0 ms of CPU per request
+(as much as the API itself), `http.client` 0.19 ms.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+import measure
+
+from api.auth import mint
+from api.settings import Settings
+from api.wiring import ledger_for
+from projections.registry import READ_MODELS
+from tests.integration.scenario import an_episode
+
+# One API process: with four read-model processes, the client and PostgreSQL on two cores, a
+# second API process measured no faster (459 and 508 against 474 and 584 commands/s).
+HTTP_WORKERS = 1
+
+
+class Client:
+    """One keep-alive connection, as a frontend holds it."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        payload = json.dumps(body).encode() if body is not None else None
+        self.conn.request(method, path, payload, self.headers)
+        response = self.conn.getresponse()
+        answer = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
+        return json.loads(answer)
+
+
+def wait_until_ready(port: int) -> None:
+    """Up, and every read model caught up with the set-up commands."""
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/ready")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("the API did not become ready")
+
+
+def http_load(
+    settings: Settings, env: dict[str, str], program: uuid.UUID, clients: int, seconds: float
+) -> dict[str, Any]:
+    """`clients` post services to `ledger serve`; a probe reads its own writes meanwhile."""
+    ledger = ledger_for(settings)
+    episodes = [an_episode(ledger, program) for _ in range(clients + 1)]
+    ledger.close()
+    port = 18_000 + os.getpid() % 1000
+    env = {
+        **env,
+        "LEDGER_PROJECTIONS_IN_PROCESS": "false",
+        "LEDGER_READY_MAX_LAG": "0",
+        "LEDGER_PORT": str(port),
+        "LEDGER_WORKERS": str(HTTP_WORKERS),
+    }
+    # Shaped as production: API processes, and one process per read model following the log.
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "api.cli", *command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for command in [["serve"], *(["project", name] for name in READ_MODELS)]
+    ]
+    token = mint(settings, "bench", ["caseworker"], ["*"])
+    try:
+        wait_until_ready(port)
+        body = {"kind": "home_care", "settlement": "village-01", "occurred_on": "2025-03-01"}
+        http = [Client(port, token) for _ in range(clients + 1)]
+        delays: list[float] = []
+        stop = threading.Event()
+
+        def probe() -> None:  # command answered -> visible in the caseload read model
+            while not stop.is_set():
+                answer = http[clients].call(
+                    "POST", f"/v1/episodes/{episodes[clients]}/services", body
+                )
+                answered = time.perf_counter()
+                query = urlencode({"min_position": answer["position"]})
+                http[clients].call("GET", f"/v1/caseloads/bench?{query}")
+                delays.append(time.perf_counter() - answered)
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        rate = measure.run_threads(
+            clients,
+            seconds,
+            lambda i: http[i].call("POST", f"/v1/episodes/{episodes[i]}/services", body),
+        )
+        stop.set()
+        prober.join()
+        return {
+            "http": rate,
+            "ryw_p50_ms": measure.percentile(delays, 0.5),
+            "ryw_p99_ms": measure.percentile(delays, 0.99),
+        }
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(10)
