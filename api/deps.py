@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Header, Request
+from fastapi import Request, Security
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Authenticator, Principal
@@ -20,13 +21,18 @@ def request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", ""))
 
 
+# Documents the scheme in OpenAPI; the header itself is read below, refused with a problem.
+BEARER = HTTPBearer(auto_error=False, description="A JWT with the claims sub, roles, programs")
+
+
 async def authenticate(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, _scheme: Annotated[object, Security(BEARER)] = None
 ) -> Principal:
     """The caller. A token seen lately is known at once, on the event loop; a new one is checked
     in the threadpool, since a JWKS may have to be fetched. (A plain `def` dependency costs a
     threadpool hop on every request.)"""
     authenticator: Authenticator = request.app.state.authenticator
+    authorization = request.headers.get("authorization")
     principal = authenticator.known(authorization)
     if principal is None:
         principal = await run_in_threadpool(authenticator.authenticate, authorization)

@@ -93,6 +93,32 @@ def test_a_stale_if_match_is_refused_and_the_current_one_accepted(api: Api) -> N
     assert api.post(ep + "/mentors", body, **{"If-Match": "yesterday"}).status_code == 400
 
 
+def test_a_malformed_idempotency_key_is_refused_before_anything_is_written(api: Api) -> None:
+    world = a_world(api)
+    ep = f"/v1/episodes/{world.episode}"
+    version = api.get(ep).json()["version"]
+    body = {"mentor_ref": "v-1", "occurred_on": day(1)}
+    for key in ("k" * 201, ""):
+        refused = api.post(ep + "/mentors", body, **{"Idempotency-Key": key})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["code"] == "invalid_idempotency_key"
+    assert api.get(ep).json()["version"] == version
+    accepted = api.post(ep + "/mentors", body, **{"Idempotency-Key": "k" * 200})
+    assert accepted.status_code == 201
+
+
+def test_the_api_description_documents_the_command_headers_and_the_bearer_scheme(
+    api: Api,
+) -> None:
+    description = api.http.get("/openapi.json").json()
+    operation = description["paths"]["/v1/episodes/{episode_id}/services"]["post"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert headers == {"Idempotency-Key", "If-Match"}
+    assert operation["security"] == [{"HTTPBearer": []}]
+    assert description["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
 def place(
     api: Api, barrier: threading.Barrier, answers: list[Any], i: int, episode_id: str, hotel: str
 ) -> None:
