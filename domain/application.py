@@ -133,10 +133,12 @@ class LedgerCore(SavingApplication):
         the aggregate as this process last saved it will do (see domain/recent.py).
         """
         if saved_again and getattr(self._attempt, "may_use_recent", False):
-            recent = self.recent.get(aggregate_id)
+            recent = self.recent.take(aggregate_id)
             if isinstance(recent, cls) and expected_version in (None, recent.version):
                 self._attempt.used_recent = True
                 return recent
+            if recent is not None:  # not what this command needs: kept as it was
+                self.recent.remember([recent], owned=True)
         try:
             aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -223,7 +225,8 @@ class LedgerCore(SavingApplication):
                     )
                 )
             try:
-                recordings = self.save(*aggregates)
+                # The command's own objects: nothing touches them after this save.
+                recordings = self.save_owned(*aggregates)
             except IntegrityError:
                 self.recent.forget(a.id for a in decision.aggregates)
                 if ctx.expected_version is not None:

@@ -19,34 +19,39 @@ from domain.base import LedgerAggregate
 
 
 class RecentAggregates:
-    """Aggregates as last saved here, at most `size`; handed out as copies, never changed."""
+    """Aggregates as last saved here, at most `size`.
+
+    A command takes the one it will change (`take`: no copy, and nobody else gets it meanwhile)
+    and, once it is saved, hands it back (`remember(..., owned=True)`). Copying instead, twice
+    per command, took a tenth of a command's CPU at 16 threads.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._saved: OrderedDict[UUID, LedgerAggregate] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, aggregate_id: UUID) -> LedgerAggregate | None:
+    def take(self, aggregate_id: UUID) -> LedgerAggregate | None:
+        """The kept aggregate, now the caller's to change: it is kept no more until remembered."""
         with self._lock:
-            aggregate = self._saved.get(aggregate_id)
-            if aggregate is not None:
-                self._saved.move_to_end(aggregate_id)
-        return copy.deepcopy(aggregate) if aggregate is not None else None
+            return self._saved.pop(aggregate_id, None)
 
     def peek(self, aggregate_id: UUID) -> LedgerAggregate | None:
         """The kept aggregate itself, only to read what never changes (an episode's program)."""
         with self._lock:
             return self._saved.get(aggregate_id)
 
-    def remember(self, aggregates: Iterable[LedgerAggregate]) -> None:
-        """Keep what was just saved, unless a later version of it is kept already."""
+    def remember(self, aggregates: Iterable[LedgerAggregate], *, owned: bool = False) -> None:
+        """Keep what was just saved, unless a later version of it is kept already.
+
+        `owned`: the caller will not touch these objects again, so they are kept as they are.
+        Otherwise copies are kept, made before taking the lock that every command passes.
+        """
         if not self.size:
             return
-        # Copies, made before taking the lock that every command passes: the caller may go on
-        # changing its own object after the save.
-        copies = [copy.deepcopy(a) for a in aggregates if a.remembered]
+        keeping = [a if owned else copy.deepcopy(a) for a in aggregates if a.remembered]
         with self._lock:
-            for aggregate in copies:
+            for aggregate in keeping:
                 kept = self._saved.get(aggregate.id)
                 if kept is None or kept.version < aggregate.version:
                     self._saved[aggregate.id] = aggregate

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.application import Context
+from domain.application import Context, StaleVersionError
+from domain.base import DomainError
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
 from domain.participant import Participant
@@ -83,3 +84,27 @@ def test_personal_data_read_is_not_left_in_the_librarys_cache(new_ledger: Ledger
     assert cache.get(world.participant) is not None  # what is not personal stays cached
     with pytest.raises(KeyError):
         cache.get(data_id)
+
+
+def test_refused_commands_leave_the_episode_remembered_as_it_was_saved(
+    new_ledger: LedgerFactory,
+) -> None:
+    here = new_ledger()
+    world = a_world(here)
+    service = {"kind": "home_care", "quantity": 1, "settlement": "Bredy", "occurred_on": MARCH}
+    first = here.deliver_service(CASEWORKER, world.episode, **service)
+    entries = here.load(Episode, world.episode).entry_count
+
+    stale = Context(CASEWORKER.actor, expected_version=first.version - 1)
+    with pytest.raises(StaleVersionError):
+        here.deliver_service(stale, world.episode, **service)
+    with pytest.raises(DomainError):
+        here.deliver_service(CASEWORKER, world.episode, **{**service, "quantity": 0})
+    after = here.deliver_service(CASEWORKER, world.episode, **service)
+
+    assert after.version == first.version + 1
+    kept = here.recent.peek(world.episode)
+    assert kept is not None
+    assert kept.version == after.version
+    assert here.load(Episode, world.episode).entry_count == entries + 1
+    assert new_ledger().load(Episode, world.episode).entry_count == entries + 1
