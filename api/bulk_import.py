@@ -2,8 +2,10 @@
 
 Commands run through the same table as the HTTP API. Consecutive services of one episode are
 applied to the episode in chunks, each chunk saved in one transaction. Every command and chunk
-has an idempotency key made from the file's digest and its line number, so importing the same
-file again (after a crash, say) writes nothing twice.
+has an idempotency key made from the source (the file's path, or `--source`), its text and how
+many times that text came before in the file. So importing the file again (after a crash, or
+after fixing the line that was refused) writes nothing twice: only lines that were not written,
+or whose text changed, run again.
 
 Commands run on several threads, like the API's concurrent requests, so the group committer
 writes many in one transaction. Order is kept where it matters: a command runs after every
@@ -67,6 +69,7 @@ class Unit:
     after: list[threading.Event] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     at: int = 0  # the line being run: a chunk's services are decided one by one
+    key: str = ""  # its text's digest, and how many units of that text came before
 
 
 def _resolve(value: Any, names: dict[str, UUID]) -> Any:
@@ -89,8 +92,19 @@ def _mentions(value: Any) -> set[str]:
 
 
 def _units(path: Path, chunk: int) -> Iterator[Unit]:
+    """The file's units, each with the key of its text (see the module's docstring)."""
+    seen: dict[str, int] = {}
+    for unit, lines in _gathered(path, chunk):
+        digest = hashlib.blake2b(b"\n".join(lines), digest_size=16).hexdigest()
+        unit.key = f"{digest}:{seen.get(digest, 0)}"
+        seen[digest] = seen.get(digest, 0) + 1
+        yield unit
+
+
+def _gathered(path: Path, chunk: int) -> Iterator[tuple[Unit, list[bytes]]]:
     """The file's lines, with consecutive services of one episode gathered into chunks."""
     pending: Unit | None = None
+    pending_texts: list[bytes] = []
     with path.open() as handle:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
@@ -109,17 +123,19 @@ def _units(path: Path, chunk: int) -> Iterator[Unit]:
                     and len(pending.services) < chunk
                 ):
                     pending.services.append((number, record["body"]))
+                    pending_texts.append(text.strip().encode())
                     continue
                 if pending is not None:
-                    yield pending
+                    yield pending, pending_texts
                 pending = Unit(number, record, [(number, record["body"])])
+                pending_texts = [text.strip().encode()]
                 continue
             if pending is not None:
-                yield pending
+                yield pending, pending_texts
                 pending = None
-            yield Unit(number, record)
+            yield Unit(number, record), [text.strip().encode()]
     if pending is not None:
-        yield pending
+        yield pending, pending_texts
 
 
 @dataclass(frozen=True)
@@ -141,9 +157,9 @@ class _Importer:
     names the other.
     """
 
-    def __init__(self, ledger: Ledger, digest: str, workers: int) -> None:
+    def __init__(self, ledger: Ledger, source: str, digest: str, workers: int) -> None:
         self.ledger = ledger
-        self.digest = digest
+        self.source = hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
         self.actor = Actor("import", "admin", f"import-{digest}")
         self.names: dict[str, UUID] = {}
         self.written: dict[str, Touch] = {}
@@ -201,7 +217,7 @@ class _Importer:
     def _run(self, unit: Unit) -> None:
         record = unit.record
         params = {k: UUID(v) for k, v in _resolve(record.get("params", {}), self.names).items()}
-        context = Context(self.actor, idempotency_key=f"{self.digest}:{unit.number}")
+        context = Context(self.actor, idempotency_key=f"{self.source}:{unit.key}")
         if unit.services:
             numbers = [number for number, _ in unit.services]
             try:
@@ -220,15 +236,20 @@ class _Importer:
 
 
 def import_file(
-    ledger: Ledger, path: Path, chunk: int = CHUNK, workers: int = WORKERS
+    ledger: Ledger,
+    path: Path,
+    chunk: int = CHUNK,
+    workers: int = WORKERS,
+    source: str | None = None,
 ) -> ImportReport:
     """Import every command of the file; stop at the first refused one, naming its line.
 
     Lines that do not depend on the refused one may have been written meanwhile; importing the
-    file again writes nothing twice.
+    file again, fixed or not, writes nothing twice. `source` names where the lines come from
+    (by default the file's absolute path): give the same one when the file has moved.
     """
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    importer = _Importer(ledger, digest, workers)
+    importer = _Importer(ledger, source or str(path.resolve()), digest, workers)
     head_before = ledger.recorder.max_notification_id() or 0
     started = time.perf_counter()
     threads = [

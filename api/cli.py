@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> None:
     importing.add_argument(
         "--workers", type=int, default=WORKERS, help=f"threads running commands (default {WORKERS})"
     )
+    importing.add_argument(
+        "--source",
+        help="where the lines come from, for their idempotency keys (default: the file's path)",
+    )
     commands.add_parser("verify", help="recompute the audit chain; exit 1 naming the first problem")
     export = commands.add_parser(
         "export-audit", help="write events and signed checkpoints (NDJSON)"
@@ -65,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "import":
         ledger = wiring.ledger_for(settings)
         try:
-            report = import_file(ledger, Path(args.file), workers=args.workers)
+            report = import_file(ledger, Path(args.file), workers=args.workers, source=args.source)
         finally:
             ledger.close()
         print(

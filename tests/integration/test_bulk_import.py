@@ -141,3 +141,39 @@ def ledger_episode(ledger: Ledger, index: int) -> UUID:
         if n.topic == "ledger:Episode.Opened"
     ]
     return UUID(str(opened[index]))
+
+
+def test_a_file_fixed_after_a_refusal_imports_the_rest_and_nothing_twice(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    path = a_program_file(tmp_path / "file.ndjson", refuse_service_of=3)
+    with pytest.raises(ValueError, match="quantity"):
+        import_file(ledger, path, chunk=3, workers=4)
+    written = ledger.recorder.max_notification_id()
+
+    a_program_file(path)  # the refused line fixed, in place; every other line as it was
+    import_file(ledger, path, chunk=3, workers=4)
+
+    assert (ledger.recorder.max_notification_id() or 0) > (written or 0)
+    assert episodes(ledger) == [
+        ["Opened", "PlacementStarted", *["ServiceDelivered"] * count, "PlacementEnded", "Closed"]
+        for count in SERVICES
+    ]
+    again = import_file(ledger, path, chunk=3, workers=4)
+    assert again.events == 0
+
+
+def test_identical_lines_are_separate_commands_and_another_source_is_another_import(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    path = a_program_file(tmp_path / "file.ndjson")
+    text = path.read_text()
+    # The same service twice on the same day: two visits, not one line sent twice.
+    service = next(n for n in text.splitlines() if '"deliver_service"' in n)
+    path.write_text(text.replace(service, f"{service}\n{service}", 1))
+    import_file(ledger, path, chunk=3, workers=4)
+    assert [len(e) for e in episodes(ledger)][1] == 4 + SERVICES[1] + 1
+
+    moved = tmp_path / "moved.ndjson"
+    moved.write_text(path.read_text())
+    assert import_file(ledger, moved, chunk=3, workers=4, source=str(path.resolve())).events == 0
