@@ -198,14 +198,12 @@ class LedgerCore(SavingApplication):
         A write that lost a race is decided again on fresh state (so the loser of the last bed hears
         "no bed", not "try again"), unless the caller pinned a version with `expected_version`.
         """
-        arguments = {
-            k: v for k, v in params.items() if k not in ("self", "ctx") and not callable(v)
-        }
-        digest = (
-            fingerprint(command, arguments, self.fingerprint_key)
-            if ctx.idempotency_key is not None
-            else ""
-        )
+        digest = ""
+        if ctx.idempotency_key is not None:
+            arguments = {
+                k: v for k, v in params.items() if k not in ("self", "ctx") and not callable(v)
+            }
+            digest = fingerprint(command, arguments, self.fingerprint_key)
         for attempt in range(1, ATTEMPTS + 1):
             replay = self._replay(ctx, digest)
             if replay is not None:
