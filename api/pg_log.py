@@ -9,6 +9,7 @@ through the library, 70k through this; the bare tuple fetch alone, 98-114k).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -22,7 +23,18 @@ SELECT = (
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
-    """`select_notifications` with the library's arguments and answers, in tuples."""
+    """`select_notifications` with the library's arguments and answers, in tuples; and the log
+    position of one stored event (an idempotent replay answers the first answer's position)."""
+
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        statement = SQL(
+            "SELECT notification_id FROM {schema}.{table}"
+            " WHERE originator_id = %s AND originator_version = %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, (originator_id, version))
+            row = curs.fetchone()
+        return int(row[0]) if row else None
 
     def _select(self, inclusive_of_start: bool, stop: bool, topics: bool) -> Composed:
         statement = SQL(SELECT).format(

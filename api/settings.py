@@ -128,6 +128,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(self.store_lock_timeout),
+                "APPLICATION_RECORDER_TOPIC": "api.sqlite_log:LedgerSQLiteRecorder",
             }
         if url.scheme in ("postgresql", "postgres"):
             return {

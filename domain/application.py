@@ -278,5 +278,13 @@ class LedgerCore(SavingApplication):
         record: object = self.repository.get(record_id)
         assert isinstance(record, IdempotencyRecord)
         record.check_same_command(digest)
-        position = self.recorder.max_notification_id() or 0
-        return CommandResult(record.result_id, record.result_version, position, replayed=True)
+        return CommandResult(
+            record.result_id, record.result_version, self._first_position(record_id), replayed=True
+        )
+
+    def _first_position(self, record_id: UUID) -> int:
+        """The position the first answer gave: its record was the last event that command saved.
+        A store that cannot tell answers its head, which is never before it."""
+        position_of = getattr(self.recorder, "position_of", None)
+        found = position_of(record_id, 1) if position_of is not None else None
+        return found if found is not None else self.recorder.max_notification_id() or 0
