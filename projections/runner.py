@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from eventsourcing.application import Application
@@ -117,6 +119,24 @@ class Batch:
     decoded: list[Any]
     reached: int
 
+    @cached_property
+    def by_topic(self) -> dict[str, list[int]]:
+        """Where each topic's events are in the batch: worked out once for all the models."""
+        found: dict[str, list[int]] = {}
+        for i, notification in enumerate(self.notifications):
+            found.setdefault(notification.topic, []).append(i)
+        return found
+
+    def events_for(self, model: ReadModel) -> list[tuple[Any, int]]:
+        """The model's events of this batch (raw notifications for a raw model), in log order."""
+        notifications = self.notifications
+        source = notifications if model.RAW else self.decoded
+        if not model.TOPICS:
+            return [(source[i], n.id) for i, n in enumerate(notifications)]
+        runs = [self.by_topic[topic] for topic in model.TOPICS if topic in self.by_topic]
+        indices = runs[0] if len(runs) == 1 else sorted(chain.from_iterable(runs))
+        return [(source[i], notifications[i].id) for i in indices]
+
 
 def read(
     ledger: Application[Any], models: Sequence[ReadModel], start: int, head: int, batch: int
@@ -146,13 +166,7 @@ def apply(models: Sequence[ReadModel], batch: Batch) -> int:
     """Write a batch's rows and the models' positions (one store) in one transaction."""
     with models[0].store.transaction() as tx:
         for model in models:
-            topics = model.TOPICS
-            events: list[tuple[Any, int]] = [
-                (n if model.RAW else batch.decoded[i], n.id)
-                for i, n in enumerate(batch.notifications)
-                if not topics or n.topic in topics
-            ]
-            model.process(tx, events)
+            model.process(tx, batch.events_for(model))
             tx.track(model.tracking_name, batch.reached)
     return batch.reached
 
