@@ -6,7 +6,6 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -18,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.problems import problem
 
 REQUEST_ID = "X-Request-ID"
+# A kind of request's series: requests, latency, and commands (for commands only).
+Series = tuple[Counter, Histogram, Counter | None]
 
 
 def configure_logging() -> None:
@@ -115,21 +116,20 @@ class Observe:
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.log = structlog.get_logger("ledger.http")
-        self._series: dict[tuple[str, str, int, str], list[Callable[[float], None]]] = {}
+        self._series: dict[tuple[str, str, int, str], Series] = {}
 
-    def _series_for(
-        self, route: str, method: str, status: int, outcome: str
-    ) -> list[Callable[[float], None]]:
-        """What one request of this kind adds to the metrics: looked up once per kind."""
-        requests = self.metrics.requests.labels(route, method, str(status))
-        series = [
-            lambda _: requests.inc(),
-            self.metrics.latency.labels(route, method).observe,
-        ]
-        if method == "POST" and route != "unmatched":
-            commands = self.metrics.commands.labels(route, outcome)
-            series.append(lambda _: commands.inc())
-        return series
+    def _series_for(self, route: str, method: str, status: int, outcome: str) -> Series:
+        """The metric series a request of this kind counts in, looked up once per kind."""
+        commands = (
+            self.metrics.commands.labels(route, outcome)
+            if method == "POST" and route != "unmatched"
+            else None
+        )
+        return (
+            self.metrics.requests.labels(route, method, str(status)),
+            self.metrics.latency.labels(route, method),
+            commands,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,13 +166,13 @@ class Observe:
         route = getattr(scope.get("route"), "path", "unmatched")
         method = scope["method"]
         outcome = state.get("command_outcome", f"refused_{status}")
-        counted = self._series.get((route, method, status, outcome))
-        if counted is None:
-            counted = self._series[(route, method, status, outcome)] = self._series_for(
-                route, method, status, outcome
-            )
-        for series in counted:
-            series(seconds)
+        kind = (route, method, status, outcome)
+        series = self._series.get(kind) or self._series.setdefault(kind, self._series_for(*kind))
+        requests, latency, commands = series
+        requests.inc()
+        latency.observe(seconds)
+        if commands is not None:
+            commands.inc()
         # Route templates only: ids in paths are random, but queries and bodies stay out of logs.
         self.log.info(
             "request",

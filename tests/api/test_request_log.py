@@ -1,4 +1,5 @@
-"""`ledger serve` writes one JSON line per request to stderr: ids and route templates, no PII."""
+"""`ledger serve` writes one JSON line per request to stderr (ids and route templates, no PII)
+and counts each request in /metrics."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def post(port: int, path: str, body: object, token: str, request_id: str) -> int
     return response.status
 
 
-def test_each_request_is_one_json_line_without_personal_data(tmp_path: Path) -> None:
+def test_each_request_is_one_json_line_without_personal_data_and_is_counted(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'ledger.db'}"
     port = a_free_port()
     env = {
@@ -81,6 +82,10 @@ def test_each_request_is_one_json_line_without_personal_data(tmp_path: Path) -> 
         assert status == 201
         refused = {**body, "personal_data": {**PERSON, "snils": "not a snils"}}
         assert post(port, "/v1/participants", refused, token, "req-two") == 422
+        assert post(port, "/v1/participants", refused, token, "req-three") == 422
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/metrics")
+        metrics = conn.getresponse().read().decode()
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=20)
@@ -90,6 +95,17 @@ def test_each_request_is_one_json_line_without_personal_data(tmp_path: Path) -> 
     assert requests["req-one"]["route"] == "/v1/participants"
     assert (requests["req-one"]["status"], requests["req-two"]["status"]) == (201, 422)
     assert requests["req-one"]["subject"] == "cw-1"
+    series = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line and not line.startswith("#")
+    }
+    posts = 'method="POST",route="/v1/participants"'
+    assert series[f'ledger_http_requests_total{{{posts},status="201"}}'] == 1
+    assert series[f'ledger_http_requests_total{{{posts},status="422"}}'] == 2
+    assert series[f"ledger_http_request_seconds_count{{{posts}}}"] == 3
+    assert series['ledger_commands_total{command="/v1/participants",outcome="written"}'] == 1
+    assert series['ledger_commands_total{command="/v1/participants",outcome="refused_422"}'] == 2
     text = stderr.decode()
     for secret in (*PERSON.values(), "not a snils", "11223344595"):
         assert secret not in text
