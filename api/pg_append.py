@@ -80,7 +80,7 @@ def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
         arrays = (
             UuidArray.of([e.originator_id for e in stored_events]),
             BigintArray.of([e.originator_version for e in stored_events]),
-            TextArray.of_text([e.topic for e in stored_events]),
+            TextArray.of([e.topic for e in stored_events]),
             ByteaArray.of([e.state for e in stored_events]),
         )
         with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Self
 from uuid import UUID
 
 import psycopg
@@ -35,6 +35,11 @@ class BinaryArray:
     @classmethod
     def header(cls, length: int) -> bytes:
         return _HEADER.pack(1, 0, cls.element_oid, length, 1)
+
+    @classmethod
+    def _of_bytes(cls, values: Sequence[bytes]) -> Self:
+        """Elements of any length, each after its length."""
+        return cls(cls.header(len(values)) + b"".join(_LENGTH.pack(len(v)) + v for v in values))
 
 
 class UuidArray(BinaryArray):
@@ -61,15 +66,15 @@ class ByteaArray(BinaryArray):
 
     @classmethod
     def of(cls, values: Sequence[bytes]) -> ByteaArray:
-        return cls(cls.header(len(values)) + b"".join(_LENGTH.pack(len(v)) + v for v in values))
+        return cls._of_bytes(values)
 
 
-class TextArray(ByteaArray):
+class TextArray(BinaryArray):
     element_oid = 25
 
     @classmethod
-    def of_text(cls, values: Sequence[str]) -> ByteaArray:
-        return cls.of([v.encode() for v in values])
+    def of(cls, values: Sequence[str]) -> TextArray:
+        return cls._of_bytes([v.encode() for v in values])
 
 
 def _register(cls: type[BinaryArray], array_oid: int) -> None:

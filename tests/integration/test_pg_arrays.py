@@ -20,7 +20,7 @@ def test_binary_arrays_arrive_as_the_values_they_were_built_from(postgres_url: s
             (
                 UuidArray.of(ids),
                 BigintArray.of(versions),
-                TextArray.of_text(topics),
+                TextArray.of(topics),
                 ByteaArray.of(states),
                 UuidArray.of([]),
             ),
@@ -33,6 +33,6 @@ def test_text_elements_need_no_escaping(postgres_url: str) -> None:
     tricky = ["a,b", '"quoted"', "{braces}", "back\\slash", "new\nline", "NULL"]
     with psycopg.connect(postgres_url) as conn:
         row = conn.execute(
-            "SELECT %b, array_length(%b, 1)", (TextArray.of_text(tricky), TextArray.of_text(tricky))
+            "SELECT %b, array_length(%b, 1)", (TextArray.of(tricky), TextArray.of(tricky))
         ).fetchone()
     assert row == (tricky, len(tricky))
