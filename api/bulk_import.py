@@ -96,8 +96,9 @@ def _units(path: Path, chunk: int) -> Iterator[Unit]:
     seen: dict[str, int] = {}
     for unit, lines in _gathered(path, chunk):
         digest = hashlib.blake2b(b"\n".join(lines), digest_size=16).hexdigest()
-        unit.key = f"{digest}:{seen.get(digest, 0)}"
-        seen[digest] = seen.get(digest, 0) + 1
+        before = seen.get(digest, 0)
+        unit.key = f"{digest}:{before}"
+        seen[digest] = before + 1
         yield unit
 
 

@@ -61,7 +61,7 @@ COMMAND_HEADERS = [
         "name": "Idempotency-Key",
         "in": "header",
         "required": False,
-        "description": "The same key and body give the first answer again (at most 200 characters)",
+        "description": f"The same key and body give the first answer again (1-{MAX_KEY} chars)",
         "schema": {"type": "string", "maxLength": MAX_KEY},
     },
     {
