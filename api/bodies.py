@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from domain.vocabulary import (
     AssessmentStage,
@@ -31,6 +31,37 @@ Count = Annotated[int, Field(ge=0, le=100_000_000)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _storable_text(self) -> Self:
+        """Refuse text that the log would take but a PostgreSQL read model could not: a NUL
+        character, or a lone surrogate (which JSON can carry and UTF-8 cannot). Accepted, such an
+        event stopped the read model that met it, at every restart."""
+        for name, value in self:
+            if not _storable(value):
+                raise ValueError(f"{name} holds a NUL character or a lone surrogate")
+        return self
+
+
+def _storable(value: object) -> bool:
+    if isinstance(value, str):  # printable text has neither: the usual case, checked fast
+        return value.isprintable() or _encodes(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_storable(item) for item in value)
+    return True
+
+
+def _encodes(text: str) -> bool:
+    """UTF-8 without NUL: what PostgreSQL's text columns take."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Dated(Body):

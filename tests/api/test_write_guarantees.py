@@ -119,6 +119,28 @@ def test_the_api_description_documents_the_command_headers_and_the_bearer_scheme
     assert description["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 
+def test_text_a_read_model_could_not_store_is_refused_and_the_models_go_on(api: Api) -> None:
+    """A NUL character, or a lone surrogate (valid JSON, not UTF-8), was once written to the log,
+    and stopped the PostgreSQL read model that met it."""
+    head = log_head(api)
+    body = '{"kind": "social_hotel", "name": "%s", "settlement": "Kopeysk", "capacity": 2,'
+    body += ' "occurred_on": "%s"}'
+    for name in ("Hotel\\u0000", "Hotel \\ud800"):
+        refused = api.http.post(
+            "/v1/facilities",
+            content=(body % (name, day(1))).encode(),
+            headers={**api.as_("admin"), "Content-Type": "application/json"},
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "invalid_request"
+    assert log_head(api) == head
+    hotel = facility(api, capacity=2)
+    position = log_head(api)
+    on = api.get("/v1/occupancy", role="admin", on=day(1), min_position=position)
+    assert on.status_code == 200, on.text
+    assert hotel in {f["facility_id"] for f in on.json()["facilities"]}
+
+
 def place(
     api: Api, barrier: threading.Barrier, answers: list[Any], i: int, episode_id: str, hotel: str
 ) -> None:
