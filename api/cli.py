@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> None:
         "--workers", type=int, help="API processes on PostgreSQL (default: LEDGER_WORKERS or 1)"
     )
     project = commands.add_parser(
-        "project", help="follow the log into one read model until SIGTERM"
+        "project", help="follow the log into read models until SIGTERM (one reader for all named)"
     )
-    project.add_argument("name", choices=[*sorted(READ_MODELS), "seal"])
+    project.add_argument("names", nargs="+", choices=[*sorted(READ_MODELS), "seal"])
     project.add_argument("--batch", type=int, help="events per transaction (default 500)")
     rebuilding = commands.add_parser("rebuild", help="rebuild read models beside the live ones")
     rebuilding.add_argument("names", nargs="*", help=f"any of {', '.join(sorted(READ_MODELS))}")
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "token":
         print(mint(settings, args.sub, args.role, args.program, args.hours))
     elif args.command == "project":
-        _project(settings, args.name, args.batch or settings.projection_batch)
+        _project(settings, args.names, args.batch or settings.projection_batch)
     elif args.command == "rebuild":
         names = sorted(READ_MODELS) if args.all else args.names
         unknown = set(names) - set(READ_MODELS)
@@ -118,10 +118,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
     )
 
 
-def _project(settings: Settings, name: str, batch: int) -> None:
+def _project(settings: Settings, names: list[str], batch: int) -> None:
     components = wiring.build(settings, follow_in_process=False)
-    model = components.seal if name == "seal" else components.models[name]
-    follower = Follower(components.ledger, model, batch_size=batch)
+    models = [
+        components.seal if name == "seal" else components.models[name]
+        for name in dict.fromkeys(names)
+    ]
+    follower = Follower(components.ledger, *models, batch_size=batch)
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -129,7 +132,8 @@ def _project(settings: Settings, name: str, batch: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"{name}: following from position {follower.status().position}", flush=True)
+    for status in follower.statuses():
+        print(f"{status.name}: following from position {status.position}", flush=True)
     recorder = components.ledger.recorder
     # On PostgreSQL every write notifies: wake at once, and poll only as a fallback.
     wakeup = Wakeup(recorder) if isinstance(recorder, PostgresApplicationRecorder) else None
@@ -139,8 +143,11 @@ def _project(settings: Settings, name: str, batch: int) -> None:
     finally:
         if wakeup is not None:
             wakeup.close()
-    status = follower.status()
-    print(f"{name}: stopped at position {status.position} (log head {status.head})", flush=True)
+    for status in follower.statuses():
+        print(
+            f"{status.name}: stopped at position {status.position} (log head {status.head})",
+            flush=True,
+        )
     components.close()
 
 

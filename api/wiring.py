@@ -113,7 +113,9 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
             Follower(ledger, model_class(store), batch_size=settings.projection_batch)
             for model_class in READ_MODELS.values()
         ]
-        followers.append(Follower(ledger, audit_chain(settings, store), settings.projection_batch))
+        followers.append(
+            Follower(ledger, audit_chain(settings, store), batch_size=settings.projection_batch)
+        )
         components.host = ProjectionHost(followers, poll_interval=settings.projection_poll_interval)
         components.host.start()
     return components

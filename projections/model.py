@@ -115,12 +115,16 @@ class ReadModel:
     def flush(self, tx: Tx) -> None:
         """Write what a handler gathered over the batch (for models that aggregate in memory)."""
 
+    def renewed(self: M) -> M:
+        """A new instance on the live generation, with nothing gathered in memory."""
+        return type(self)(self.store)
+
     def live_generation(self) -> int:
         return self.store.generation(self.name)
 
-    def follow_switch(self) -> None:
-        """Point at the live generation (a rebuild may have switched it)."""
-        self.generation = self.live_generation()
+    def follow_switch(self, live: int | None = None) -> None:
+        """Point at the live generation (a rebuild may have switched it): `live`, if known."""
+        self.generation = self.live_generation() if live is None else live
 
     def position(self) -> int:
         return self.store.position(self.tracking_name)

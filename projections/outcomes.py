@@ -264,9 +264,9 @@ class Outcomes(ReadModel):
             self._episodes[episode] = (program, participant)
         return self._episodes[episode]
 
-    def follow_switch(self) -> None:
+    def follow_switch(self, live: int | None = None) -> None:
         generation = self.generation
-        super().follow_switch()
+        super().follow_switch(live)
         if generation != self.generation:
             self._episodes.clear()
 

@@ -93,8 +93,11 @@ class AuditChain(ReadModel):
         self._checkpointed_at = time.monotonic()
         self._rows: list[tuple[int, str, str | None]] = []
 
-    def follow_switch(self) -> None:
+    def follow_switch(self, live: int | None = None) -> None:
         """The chain has one generation only."""
+
+    def renewed(self) -> AuditChain:
+        return AuditChain(self.store, self.signer, self.every_events, self.every_seconds)
 
     def process(self, tx: Tx, events: Sequence[tuple[Any, int]]) -> None:
         position, previous = self._tip(tx)

@@ -125,9 +125,9 @@ class Services(ReadModel):
             self._programs[episode] = rows[0][0]
         return self._programs[episode]
 
-    def follow_switch(self) -> None:
+    def follow_switch(self, live: int | None = None) -> None:
         generation = self.generation
-        super().follow_switch()
+        super().follow_switch(live)
         if generation != self.generation:
             self._programs.clear()
 

@@ -92,13 +92,6 @@ class ReadStore:
         self.tracking_table = "readmodels_tracking" if self.postgres else "tracking"
         with self.transaction() as tx:
             tx.execute(GENERATIONS_DDL)
-        self._select_generation = (
-            SQL("SELECT generation FROM {}.read_model_generations WHERE name = %s").format(
-                Identifier(self.factory.datastore.schema)  # type: ignore[attr-defined]
-            )
-            if self.postgres
-            else None
-        )
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -114,27 +107,52 @@ class ReadStore:
     def position(self, tracking_name: str) -> int:
         return self.recorder.max_tracking_id(tracking_name) or 0
 
+    def positions(self, tracking_names: Sequence[str]) -> list[int]:
+        """The positions of several tracking names, in one statement (0 for one not yet seen)."""
+        marks = ", ".join("?" * len(tracking_names))
+        rows = self._select(
+            "application_name, MAX(notification_id)",
+            self.tracking_table,
+            f"WHERE application_name IN ({marks}) GROUP BY application_name",
+            tracking_names,
+        )
+        found = dict(rows)
+        return [int(found.get(name) or 0) for name in tracking_names]
+
+    def generations(self) -> dict[str, int]:
+        """The live generation of every read model that has been rebuilt at least once."""
+        rows = self._select("name, generation", "read_model_generations")
+        return {name: int(generation) for name, generation in rows}
+
+    def generation(self, name: str) -> int:
+        """The live generation of a read model's tables (a rebuild makes the next one)."""
+        rows = self._select("generation", "read_model_generations", "WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else 0
+
+    def _select(
+        self, columns: str, table: str, rest: str = "", params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """One SELECT, outside a transaction on PostgreSQL: followers and read-your-writes
+        checks ask often, and BEGIN and COMMIT were two of its three round trips."""
+        if not self.postgres:
+            with self.transaction() as tx:
+                return tx.execute(f"SELECT {columns} FROM {table} {rest}", params)
+        datastore = self.factory.datastore  # type: ignore[attr-defined]
+        statement = SQL("SELECT {} FROM {}.{} {}").format(
+            SQL(columns),  # written in this module, never input
+            Identifier(datastore.schema),
+            Identifier(table),
+            SQL(rest.replace("?", "%s")),
+        )
+        with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(statement, tuple(params), prepare=True)
+            return list(cursor.fetchall())
+
     def forget(self, tx: Tx, tracking_name: str) -> None:
         """Remove the tracking row of a generation that was dropped."""
         tx.execute(
             f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (tracking_name,)
         )
-
-    def generation(self, name: str) -> int:
-        """The live generation of a read model's tables (a rebuild makes the next one)."""
-        if not self.postgres:
-            with self.transaction() as tx:
-                rows = tx.execute(
-                    "SELECT generation FROM read_model_generations WHERE name = ?", (name,)
-                )
-            return int(rows[0][0]) if rows else 0
-        # One statement, outside a transaction: every follower's batch and every read-your-writes
-        # check asks, and BEGIN and COMMIT were two of its three round trips.
-        datastore = self.factory.datastore  # type: ignore[attr-defined]
-        with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
-            cursor.execute(self._select_generation, (name,), prepare=True)
-            row = cursor.fetchone()
-        return int(row[0]) if row else 0
 
     def close(self) -> None:
         self.factory.close()

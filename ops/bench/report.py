@@ -120,8 +120,8 @@ year, {seconds / 60:.1f} minutes in all. Medians, with the spread (min to max) o
   synchronous_commit={pg["synchronous_commit"]}, shared_buffers={pg["shared_buffers"]}
 - Rural year imported: {expected[0]:,} services, {expected[1]:,} participants; the services and
   outcomes read models show exactly these after the import and the rebuild.
-- HTTP: `ledger serve` (one process) and one `ledger project` process per read model; the load
-  from 16 threads on the same machine, `http.client` with one keep-alive connection each.
+- HTTP: `ledger serve` (one process) and one `ledger project` process for the four read models;
+  the load from 16 threads on the same machine, `http.client` with one keep-alive connection each.
 
 | measurement | ledger | raw PostgreSQL reference | ratio | target |
 |---|---|---|---|---|

@@ -117,11 +117,11 @@ class SwitchedLate(Services):
 
     late = True
 
-    def follow_switch(self) -> None:
+    def follow_switch(self, live: int | None = None) -> None:
         if SwitchedLate.late:
             SwitchedLate.late = False
             return
-        super().follow_switch()
+        super().follow_switch(live)
 
 
 def test_a_follower_overtaken_by_a_rebuild_switch_follows_it_and_loses_nothing(
@@ -130,7 +130,7 @@ def test_a_follower_overtaken_by_a_rebuild_switch_follows_it_and_loses_nothing(
     world = a_world(stores.ledger)
     deliver(stores, world.episode, 2)
     follower = Follower(stores.ledger, SwitchedLate(stores.read))
-    follower.model.create_tables()
+    follower.models[0].create_tables()
     follower.catch_up()
     SwitchedLate.late = True
     rebuild(stores.ledger, stores.read, Services)  # drops the tables the follower writes to
@@ -139,6 +139,6 @@ def test_a_follower_overtaken_by_a_rebuild_switch_follows_it_and_loses_nothing(
     follower.catch_up()  # first try fails on the dropped tables and moves to the new generation
     follower.catch_up()
 
-    assert follower.model.generation == stores.read.generation("services")
-    assert follower.model.position() == stores.ledger.recorder.max_notification_id()
-    assert total(follower.model, world.program) == 5  # type: ignore[arg-type]
+    assert follower.models[0].generation == stores.read.generation("services")
+    assert follower.models[0].position() == stores.ledger.recorder.max_notification_id()
+    assert total(follower.models[0], world.program) == 5  # type: ignore[arg-type]
