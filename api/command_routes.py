@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import Principal
-from api.command_table import COMMANDS, Command, Params
+from api.command import Command, Params
+from api.command_table import COMMANDS
 from api.deps import authenticate, components, request_id
 from api.problems import PROBLEMS, ProblemBody, ProblemError, domain_problem, problem_content
 from domain.application import CommandResult, Context

@@ -1,0 +1,75 @@
+"""What a command of the HTTP contract is: path, body, who may send it, the Ledger call it makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID
+
+from api import bodies as b
+from domain.application import CommandResult, Context
+from domain.ledger import Ledger
+
+Params = dict[str, UUID]
+Run = Callable[[Ledger, Context, Params, Any], CommandResult]
+# admin: admin only. writer: caseworker or supervisor. episode / participant / new_episode: a
+# writer whose programs cover the episode's program / the participant's programs / the body's.
+Scope = Literal["admin", "writer", "episode", "participant", "new_episode"]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    path: str
+    body: type[b.Body]
+    scope: Scope
+    run: Run
+    summary: str
+
+    def location(self, params: Params, result: CommandResult) -> str:
+        """Where the created or changed resource can be read."""
+        if "episode_id" in params or self.name == "open_episode":
+            return f"/v1/episodes/{params.get('episode_id', result.id)}"
+        if "participant_id" in params or self.name == "register_participant":
+            return f"/v1/participants/{params.get('participant_id', result.id)}"
+        if "facility_id" in params or self.name == "register_facility":
+            return f"/v1/facilities/{params.get('facility_id', result.id)}/occupancy"
+        return f"/v1/programs/{params.get('program_id', result.id)}"
+
+
+def fields(body: b.Body, **renamed: str) -> dict[str, Any]:
+    """The body as keyword arguments, with some fields renamed for the Ledger."""
+    values = body.model_dump()
+    return {renamed.get(k, k): v for k, v in values.items()}
+
+
+def advance_course(to: str) -> Run:
+    """The course step to `to` (enrolled, completed, dropped)."""
+    return lambda ledger, ctx, p, body: ledger.advance_course(
+        ctx,
+        p["episode_id"],
+        p["course_id"],
+        to=to,
+        reason=body.reason or "",
+        occurred_on=body.occurred_on,
+    )
+
+
+def answer_referral(answer: str) -> Run:
+    """The referral's answer `answer` (accepted, declined, completed)."""
+    return lambda ledger, ctx, p, body: ledger.answer_referral(
+        ctx,
+        p["episode_id"],
+        p["referral_id"],
+        answer=answer,
+        reason=body.reason or "",
+        occurred_on=body.occurred_on,
+    )
+
+
+def personal_data(body: b.ParticipantBody) -> dict[str, Any] | None:
+    """The personal data given with a participant, if any, without the fields left out."""
+    if body.personal_data is None:
+        return None
+    return body.personal_data.model_dump(exclude_none=True)
