@@ -1,7 +1,7 @@
 """Deterministic workloads at the programs' real scale, as NDJSON commands for `ledger import`.
 
-Each line is {"command": <name in api/command_table.py>, "params": {...}, "body": {...}} and may
-name its result with "as": later lines refer to it as "$name" in params or body.
+Each line is {"command": <a command's name (api/command_table.py)>, "params": {...}, "body": {...}}
+and may name its result with "as": later lines refer to it as "$name" in params or body.
 
 The rural year (seed 002): 2,659 people in 28 settlements, 849,031 services over 12 months, each
 person in one form of care, with the number of people per form from the seed document and
