@@ -138,16 +138,22 @@ def _project(settings: Settings, names: list[str], batch: int) -> None:
     # On PostgreSQL every write notifies: wake at once, and poll only as a fallback.
     wakeup = Wakeup(recorder) if isinstance(recorder, PostgresApplicationRecorder) else None
     poll = settings.projection_fallback_poll if wakeup else settings.projection_poll_interval
+    failure = None
     try:
         follower.run(stopping, poll, wakeup, settings.projection_linger)
+    except Exception as error:
+        # The batch rolled back whole: every model stays where it was, to retry after a fix.
+        failure = f" by {type(error).__name__} in the next batch"
+        raise
     finally:
         if wakeup is not None:
             wakeup.close()
-    for status in follower.statuses():
-        print(
-            f"{status.name}: stopped at position {status.position} (log head {status.head})",
-            flush=True,
-        )
+        for status in follower.statuses():
+            print(
+                f"{status.name}: stopped at position {status.position}"
+                f" (log head {status.head}){failure or ''}",
+                flush=True,
+            )
     components.close()
 
 
