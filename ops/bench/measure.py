@@ -155,6 +155,19 @@ def long_episode(ledger: Ledger, program: uuid.UUID, events: int) -> uuid.UUID:
     return episode_id
 
 
+def python_reference(iterations: int = 5_000_000) -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine runs Python today.
+
+    These machines were seen to differ 2-3 times from one day to the next, in PostgreSQL and in
+    Python alike; the CPU-bound figures (HTTP, import, rebuild) move with this one.
+    """
+    started = time.process_time()
+    total = 0
+    for n in range(iterations):
+        total += n
+    return time.process_time() - started
+
+
 def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 

@@ -134,7 +134,7 @@ def one_run(
     quick: bool, rural: Path, tenth: Path, expected: tuple[int, int], first: bool
 ) -> dict[str, Any]:
     seconds = 1.0 if quick else 2.0
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"python": measure.python_reference()}
     with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ledger = ledger_for(settings_for(url, folder))
