@@ -109,13 +109,13 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
         follow_in_process = settings.database_url.startswith("sqlite")
     if follow_in_process:
         # Followers get model instances of their own: a rebuild may move them to a new generation.
+        # The read models share one (one poll, one transaction a batch: SQLite takes one writer
+        # at a time, commands included); the seal, which reads every event raw, has its own.
+        read_models = [model_class(store) for model_class in READ_MODELS.values()]
         followers = [
-            Follower(ledger, model_class(store), batch_size=settings.projection_batch)
-            for model_class in READ_MODELS.values()
+            Follower(ledger, *read_models, batch_size=settings.projection_batch),
+            Follower(ledger, audit_chain(settings, store), batch_size=settings.projection_batch),
         ]
-        followers.append(
-            Follower(ledger, audit_chain(settings, store), batch_size=settings.projection_batch)
-        )
         components.host = ProjectionHost(followers, poll_interval=settings.projection_poll_interval)
         components.host.start()
     return components
