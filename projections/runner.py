@@ -42,8 +42,8 @@ class Follower:
 
     Several models (one store) share one reader: the log is read and decoded once, and every
     model writes its rows and position in the batch's one transaction. On two cores, four
-    processes of one model each spent a third of the machine waking up for each commit. The
-    price: a model that fails stops the others with it.
+    processes of one model each, each waking for every commit, took a third of the machine
+    together. The price: a model that fails stops the others with it.
     """
 
     def __init__(
