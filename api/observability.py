@@ -101,7 +101,15 @@ class Metrics:
 
 
 def install(app: FastAPI, metrics: Metrics, max_body_bytes: int) -> None:
-    app.add_middleware(Observe, metrics=metrics, max_body_bytes=max_body_bytes)
+    # FastAPI's own pages are routes that do not mark the scope with themselves; their paths
+    # are fixed (no ids in them), so they label their requests as they are.
+    pages = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    app.add_middleware(
+        Observe,
+        metrics=metrics,
+        max_body_bytes=max_body_bytes,
+        pages=frozenset(page for page in pages if page),
+    )
 
 
 class Observe:
@@ -111,10 +119,17 @@ class Observe:
     and memory streams, which cost more CPU than a command's own work.
     """
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        max_body_bytes: int,
+        pages: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.pages = pages
         self.log = structlog.get_logger("ledger.http")
         self._series: dict[tuple[str, str, int, str], Series] = {}
 
@@ -169,7 +184,9 @@ class Observe:
     def _record(
         self, scope: Scope, state: dict[str, Any], rid: str, status: int, seconds: float
     ) -> None:
-        route = getattr(scope.get("route"), "path", "unmatched")
+        route = getattr(scope.get("route"), "path", None) or (
+            scope["path"] if scope["path"] in self.pages else "unmatched"
+        )
         method = scope["method"]
         outcome = state.get("command_outcome", f"refused_{status}")
         kind = (route, method, status, outcome)

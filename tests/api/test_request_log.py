@@ -84,6 +84,9 @@ def test_each_request_is_one_json_line_without_personal_data_and_is_counted(tmp_
         assert post(port, "/v1/participants", refused, token, "req-two") == 422
         assert post(port, "/v1/participants", refused, token, "req-three") == 422
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for path in ("/openapi.json", "/no/such/page"):
+            conn.request("GET", path)
+            conn.getresponse().read()
         conn.request("GET", "/metrics")
         metrics = conn.getresponse().read().decode()
     finally:
@@ -106,6 +109,10 @@ def test_each_request_is_one_json_line_without_personal_data_and_is_counted(tmp_
     assert series[f"ledger_http_request_seconds_count{{{posts}}}"] == 3
     assert series['ledger_commands_total{command="/v1/participants",outcome="written"}'] == 1
     assert series['ledger_commands_total{command="/v1/participants",outcome="refused_422"}'] == 2
+    # FastAPI's own pages are named; any other path is "unmatched" (paths may hold ids).
+    gets = 'ledger_http_requests_total{method="GET",route='
+    assert series[gets + '"/openapi.json",status="200"}'] == 1
+    assert series[gets + '"unmatched",status="404"}'] == 1
     text = stderr.decode()
     for secret in (*PERSON.values(), "not a snils", "11223344595"):
         assert secret not in text
