@@ -12,7 +12,7 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 GENERATIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS read_model_generations ("
@@ -90,6 +90,7 @@ class ReadStore:
         self.recorder = self.factory.tracking_recorder()
         self.postgres = "postgres" in type(self.recorder).__module__
         self.tracking_table = "readmodels_tracking" if self.postgres else "tracking"
+        self._statements: dict[tuple[str, str, str], Composed] = {}
         with self.transaction() as tx:
             tx.execute(GENERATIONS_DDL)
 
@@ -138,12 +139,16 @@ class ReadStore:
             with self.transaction() as tx:
                 return tx.execute(f"SELECT {columns} FROM {table} {rest}", params)
         datastore = self.factory.datastore  # type: ignore[attr-defined]
-        statement = SQL("SELECT {} FROM {}.{} {}").format(
-            SQL(columns),  # written in this module, never input
-            Identifier(datastore.schema),
-            Identifier(table),
-            SQL(rest.replace("?", "%s")),
-        )
+        # Composed once per shape: a read-your-writes check asks every few milliseconds.
+        shape = (columns, table, rest)
+        if shape not in self._statements:
+            self._statements[shape] = SQL("SELECT {} FROM {}.{} {}").format(
+                SQL(columns),  # written in this module, never input
+                Identifier(datastore.schema),
+                Identifier(table),
+                SQL(rest.replace("?", "%s")),
+            )
+        statement = self._statements[shape]
         with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
             cursor.execute(statement, tuple(params), prepare=True)
             return list(cursor.fetchall())
