@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.authenticator = Authenticator(settings)
     problems.install(app)
+    command_routes.install(app)
     observability.install(app, metrics, settings.max_body_bytes)
     # The routes go straight onto the app's router, commands first (the busiest). An included
     # router was matched twice per request, each time trying every route before the match: in

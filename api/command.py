@@ -8,8 +8,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 from api import bodies as b
+from api.auth import Principal
+from api.problems import ProblemError
 from domain.application import CommandResult, Context
 from domain.ledger import Ledger
+from domain.participant import Participant
 
 Params = dict[str, UUID]
 Run = Callable[[Ledger, Context, Params, Any], CommandResult]
@@ -73,3 +76,40 @@ def personal_data(body: b.ParticipantBody) -> dict[str, Any] | None:
     if body.personal_data is None:
         return None
     return body.personal_data.model_dump(exclude_none=True)
+
+
+def authorize(
+    principal: Principal, ledger: Ledger, command: Command, params: Params, body: Any
+) -> None:
+    """Refuse a caller whose role or programs do not allow this command on this target."""
+    if command.scope == "admin":
+        if not principal.has("admin"):
+            raise ProblemError(403, "forbidden", "Only an admin may do this")
+        return
+    if not principal.has("caseworker", "supervisor"):
+        raise ProblemError(403, "forbidden", "Only caseworkers and supervisors record this")
+    programs: set[UUID] = set()
+    if command.scope == "episode":
+        programs = {ledger.program_of(params["episode_id"])}
+    elif command.scope == "new_episode":
+        programs = {body.program_id}
+        _check_participant(principal, ledger, body.participant_id)
+    elif command.scope == "participant":
+        _check_participant(principal, ledger, params["participant_id"])
+    if any(not principal.covers(program) for program in programs):
+        raise ProblemError(403, "forbidden", "Not within your programs")
+
+
+def _check_participant(principal: Principal, ledger: Ledger, participant_id: UUID) -> None:
+    """A participant with no episode yet is anyone's to prepare (consent before intake); else the
+    caller must cover one of the programs the person has an episode in."""
+    joined = ledger.load(Participant, participant_id).in_programs()
+    if joined and not any(principal.covers(program) for program in joined):
+        raise ProblemError(403, "forbidden", "The participant belongs to programs you do not cover")
+
+
+def execute(
+    ledger: Ledger, principal: Principal, command: Command, params: Params, body: Any, ctx: Context
+) -> CommandResult:
+    authorize(principal, ledger, command, params, body)
+    return command.run(ledger, ctx, params, body)

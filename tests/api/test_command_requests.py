@@ -1,0 +1,90 @@
+"""Malformed command requests are refused as problems before anything is written, and the API
+description gives every command its path ids, headers and body."""
+
+from __future__ import annotations
+
+from api.command_table import COMMANDS
+from tests.api.conftest import Api
+from tests.api.world import a_world, day
+
+
+def log_head(api: Api) -> int:
+    return int(api.ledger.recorder.max_notification_id() or 0)
+
+
+def test_an_id_in_the_path_that_is_not_a_uuid_is_refused_and_nothing_is_written(
+    api: Api,
+) -> None:
+    a_world(api)
+    head = log_head(api)
+    body = {"kind": "home_care", "settlement": "Bredy", "occurred_on": day(1)}
+
+    refused = api.post("/v1/episodes/not-an-id/services", body)
+
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["code"] == "invalid_request"
+    assert [error["loc"] for error in problem["errors"]] == [["path", "episode_id"]]
+    assert log_head(api) == head
+
+
+def test_a_body_that_is_not_json_is_refused_with_where_it_went_wrong(api: Api) -> None:
+    world = a_world(api)
+    head = log_head(api)
+    path = f"/v1/episodes/{world.episode}/services"
+    valid = f'{{"kind": "home_care", "settlement": "Bredy", "occurred_on": "{day(1)}"}}'
+    sent = [
+        (valid, "text/plain", "content_type"),
+        (valid[:-1], "application/json", "json_invalid"),
+        ("", "application/json", "json_invalid"),
+        (valid.replace("home_care", "haircut"), "application/json", "enum"),
+    ]
+    for content, media_type, kind in sent:
+        refused = api.http.post(
+            path,
+            content=content.encode(),
+            headers={**api.as_("caseworker"), "Content-Type": media_type},
+        )
+        assert refused.status_code == 422, (content, refused.text)
+        errors = refused.json()["errors"]
+        assert [error["type"] for error in errors] == [kind], errors
+        assert errors[0]["loc"][0] == "body"
+    assert log_head(api) == head
+    accepted = api.http.post(
+        path,
+        content=valid.encode(),
+        headers={**api.as_("caseworker"), "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["position"] == log_head(api)
+
+
+def test_the_caller_is_checked_before_the_body(api: Api) -> None:
+    world = a_world(api)
+    refused = api.http.post(
+        f"/v1/episodes/{world.episode}/services", content=b"{", headers={"X-Request-Id": "r-1"}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (401, "missing_token")
+    assert refused.headers["x-request-id"] == "r-1"
+
+
+def test_other_methods_on_a_command_path_are_not_allowed(api: Api) -> None:
+    world = a_world(api)
+    answer = api.get(f"/v1/episodes/{world.episode}/services")
+    assert (answer.status_code, answer.json()["code"]) == (405, "method_not_allowed")
+
+
+def test_the_api_description_gives_every_command_its_ids_and_body(api: Api) -> None:
+    description = api.http.get("/openapi.json").json()
+    schemas = description["components"]["schemas"]
+    for command in COMMANDS:
+        operation = description["paths"][command.path]["post"]
+        ids = [p["name"] for p in operation["parameters"] if p["in"] == "path"]
+        assert ids == [part[1:-1] for part in command.path.split("/") if part.startswith("{")]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        documented = schemas[body.rsplit("/", 1)[1]]
+        assert set(documented["properties"]) == set(command.body.model_fields), command.name
+        assert set(documented.get("required", [])) == {
+            name for name, f in command.body.model_fields.items() if f.is_required()
+        }
