@@ -7,6 +7,7 @@ parameters took a quarter of the event loop's CPU per command.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,7 +16,6 @@ from uuid import UUID
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -61,8 +61,10 @@ def endpoint(command: Command) -> Endpoint:
             idempotency_key=idempotency_key(request.headers.get("idempotency-key")),
             expected_version=expected_version(request.headers.get("if-match")),
         )
-        ledger = components(request).ledger
-        result = await run_in_threadpool(execute, ledger, principal, command, params, body, ctx)
+        parts = components(request)
+        result = await asyncio.get_running_loop().run_in_executor(
+            parts.commands, execute, parts.ledger, principal, command, params, body, ctx
+        )
         request.state.command_outcome = "replayed" if result.replayed else "written"
         return JSONResponse(
             {"id": str(result.id), "version": result.version, "position": result.position},
