@@ -26,8 +26,9 @@ from api.wiring import ledger_for
 from projections.registry import READ_MODELS
 from tests.integration.scenario import an_episode
 
-# One API process: with four read-model processes, the client and PostgreSQL on two cores, a
-# second API process measured no faster (459 and 508 against 474 and 584 commands/s).
+# One API process: sharing two cores with the read models, PostgreSQL and the client, a second
+# one measured no faster (920, 757 and 925 commands/s against 836, 991 and 855, alternating,
+# with commands served past FastAPI's routing): the machine was then full (1.93 cores busy).
 HTTP_WORKERS = 1
 
 
