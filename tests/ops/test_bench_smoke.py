@@ -27,3 +27,5 @@ def test_the_quick_benchmark_completes_with_exact_counts(postgres_url: str, tmp_
     report = out.read_text()
     assert "| 3. bulk import" in report
     assert "Rural year imported: 4,245 services, 28 participants" in report
+    http = next(line for line in report.splitlines() if line.startswith("| 2. HTTP"))
+    assert float(http.split(" | ")[1].split("/s")[0].replace(",", "")) > 0, http
