@@ -12,6 +12,7 @@ import orjson
 import structlog
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem
@@ -171,8 +172,10 @@ class Observe:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
-        declared = headers.get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.max_body_bytes:
+        declared = headers.get(b"content-length")
+        if declared is None:  # sent in chunks: counted as it arrives
+            await self.app(scope, self._counted(receive), send_with_id)
+        elif not declared.isdigit() or int(declared) > self.max_body_bytes:
             too_large = problem(
                 413, "body_too_large", f"The body exceeds {self.max_body_bytes} bytes"
             )
@@ -180,6 +183,21 @@ class Observe:
         else:
             await self.app(scope, receive, send_with_id)
         self._record(scope, state, rid, status, time.perf_counter() - started)
+
+    def _counted(self, receive: Receive) -> Receive:
+        """`receive`, refusing a body once it has grown past the limit. Raised as an HTTP
+        exception, so that FastAPI's body reading passes it on to the problem handlers."""
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:
+                raise HTTPException(413, f"The body exceeds {self.max_body_bytes} bytes")
+            return message
+
+        return counted
 
     def _record(
         self, scope: Scope, state: dict[str, Any], rid: str, status: int, seconds: float

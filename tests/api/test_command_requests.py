@@ -3,8 +3,11 @@ description gives every command its path ids, headers and body."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 from api.command_table import COMMANDS
-from tests.api.conftest import Api
+from tests.api.conftest import Api, serve
 from tests.api.world import a_world, day
 
 
@@ -88,3 +91,26 @@ def test_the_api_description_gives_every_command_its_ids_and_body(api: Api) -> N
         assert set(documented.get("required", [])) == {
             name for name, f in command.body.model_fields.items() if f.is_required()
         }
+
+
+def test_a_body_sent_in_chunks_is_refused_once_it_outgrows_the_limit(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Without a Content-Length, the size is known only as the body arrives."""
+    with serve(store_url, tmp_path, max_body_bytes=1_000) as api:
+        world = a_world(api)
+        head = log_head(api)
+
+        def chunks() -> Iterator[bytes]:
+            yield b'{"kind": "home_care", "settlement": "' + b"B" * 600
+            yield b"r" * 600 + f'edy", "occurred_on": "{day(1)}"}}'.encode()
+
+        for path in (f"/v1/episodes/{world.episode}/services", "/v1/batch"):
+            refused = api.http.post(
+                path,
+                content=chunks(),
+                headers={**api.as_("caseworker"), "Content-Type": "application/json"},
+            )
+            assert refused.status_code == 413, refused.text
+            assert refused.json()["code"] == "body_too_large"
+        assert log_head(api) == head
