@@ -27,9 +27,8 @@ from api.wiring import ledger_for
 from projections.registry import READ_MODELS
 from tests.integration.scenario import an_episode
 
-# One API process: sharing two cores with the read models, PostgreSQL and the client, a second
-# one measured no faster (920, 757 and 925 commands/s against 836, 991 and 855, alternating,
-# with commands served past FastAPI's routing): the machine was then full (1.93 cores busy).
+# One API process: sharing two cores with the read models, PostgreSQL and the load, a second one
+# measured no faster (996, 980 and 955 commands/s against 965, 950 and 1,030, alternating).
 HTTP_WORKERS = 1
 
 
