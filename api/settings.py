@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     # `ledger project` on PostgreSQL wakes on each write's NOTIFY, and polls only in case one
     # is lost.
     projection_fallback_poll: float = 1.0
-    # Seconds `ledger project` waits after a wake-up, to read the writes that follow in one batch.
-    projection_linger: float = 0.025
+    # Seconds `ledger project` waits after each round at the head, to read the writes that
+    # follow in one batch (see Follower.run).
+    projection_linger: float = 0.010
     # A read given min_position waits this long for its read model at most.
     read_wait_seconds: float = 5.0
     # /ready fails when a read model is further behind the log head than this.
