@@ -8,6 +8,7 @@ from typing import Any
 
 import measure
 import psycopg
+from http_load import HTTP_WORKERS
 
 
 def report(
@@ -122,10 +123,11 @@ year, {seconds / 60:.1f} minutes in all. Medians, with the spread (min to max) o
   synchronous_commit={pg["synchronous_commit"]}, shared_buffers={pg["shared_buffers"]}
 - Rural year imported: {expected[0]:,} services, {expected[1]:,} participants; the services and
   outcomes read models show exactly these after the import and the rebuild.
-- HTTP: `ledger serve` (one process) and one `ledger project` process for the four read models;
-  the load from 16 keep-alive connections on the same machine, one request in flight on each,
-  driven by one thread over non-blocking sockets (`ops/bench/load_generator.py`), which took
-  {med(c["http_client_cpu_ms"]) * 1000:.0f} us of CPU a request.
+- HTTP: `ledger serve --workers {HTTP_WORKERS}` and one `ledger project` process for the four
+  read models; the load from 16 keep-alive connections on the same machine, one request in
+  flight on each, driven by one thread over non-blocking sockets
+  (`ops/bench/load_generator.py`), which took {med(c["http_client_cpu_ms"]) * 1000:.0f} us of
+  CPU a request.
 
 | measurement | ledger | raw PostgreSQL reference | ratio | target |
 |---|---|---|---|---|
