@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,6 +30,15 @@ class Command:
     scope: Scope
     run: Run
     summary: str
+
+    @property
+    def ids(self) -> list[str]:
+        """The names of the ids in the path, in order."""
+        return re.findall(r"{(\w+)}", self.path)
+
+    def pattern(self, id_pattern: str) -> re.Pattern[str]:
+        """The path as a regular expression, each id a named group matching `id_pattern`."""
+        return re.compile(re.sub(r"{(\w+)}", r"(?P<\1>" + id_pattern + ")", self.path))
 
     def location(self, params: Params, result: CommandResult) -> str:
         """Where the created or changed resource can be read."""

@@ -30,8 +30,7 @@ class CommandDispatch:
         self.app = app
         self.handlers = handlers
         self.routes: list[tuple[re.Pattern[str], Command, Endpoint]] = [
-            (re.compile(re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", c.path)), c, endpoint(c))
-            for c in commands
+            (c.pattern("[^/]+"), c, endpoint(c)) for c in commands
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -8,7 +8,6 @@ parameters took a quarter of the event loop's CPU per command.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
@@ -50,7 +49,7 @@ HEADERS = [
 def endpoint(command: Command) -> Endpoint:
     """The endpoint of `command`: the caller, the path's ids and the body are checked in that
     order, each refused with a problem, before anything is written."""
-    names = re.findall(r"{(\w+)}", command.path)
+    names = command.ids
 
     async def route(request: Request) -> Response:
         principal = await authenticate(request)
@@ -133,7 +132,7 @@ def openapi(command: Command) -> dict[str, Any]:
             "required": True,
             "schema": {"type": "string", "format": "uuid", "title": name.replace("_", " ").title()},
         }
-        for name in re.findall(r"{(\w+)}", command.path)
+        for name in command.ids
     ]
     return {
         "parameters": [*ids, *HEADERS],

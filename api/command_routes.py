@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -52,10 +51,13 @@ class BatchAnswer(BaseModel):
     results: list[BatchResult]
 
 
+# A batch names commands by their paths with the ids filled in; anything else there is unknown.
+BATCH_PATHS = [(command, command.pattern("[0-9a-fA-F-]{32,36}")) for command in COMMANDS]
+
+
 def _match(path: str) -> tuple[Command, Params] | None:
-    for command in COMMANDS:
-        pattern = re.sub(r"{(\w+)}", r"(?P<\1>[0-9a-fA-F-]{32,36})", command.path)
-        found = re.fullmatch(pattern, path)
+    for command, pattern in BATCH_PATHS:
+        found = pattern.fullmatch(path)
         if found:
             try:
                 return command, {k: UUID(v) for k, v in found.groupdict().items()}
