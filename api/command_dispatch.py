@@ -51,15 +51,24 @@ class CommandDispatch:
         try:
             response = await serve(request)
         except Exception as error:
-            handler = next(
-                (self.handlers[c] for c in type(error).__mro__ if c in self.handlers), None
-            )
+            handler = self._handler(type(error))
             if handler is None:
                 raise  # a 500 from the application's outermost middleware, as for any route
             response = handler(request, error)
             if inspect.isawaitable(response):
                 response = await response
         await response(scope, receive, send)
+
+    def _handler(self, kind: type[Exception]) -> Any:
+        """The handler of this kind of error, as Starlette's exception middleware finds it: a
+        handler for every `Exception` is the outermost middleware's, which also logs the
+        traceback, so it is not used here."""
+        for cls in kind.__mro__:
+            if cls is Exception:
+                return None
+            if cls in self.handlers:
+                return self.handlers[cls]
+        return None
 
 
 def _route_path(scope: Scope) -> str:
