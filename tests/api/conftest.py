@@ -57,6 +57,10 @@ class Api:
     def ledger(self) -> Any:
         return self.app.state.components.ledger
 
+    def log_head(self) -> int:
+        """The log's last position: unchanged by a refused command."""
+        return int(self.ledger.recorder.max_notification_id() or 0)
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -11,15 +11,11 @@ from tests.api.conftest import Api, serve
 from tests.api.world import a_world, day
 
 
-def log_head(api: Api) -> int:
-    return int(api.ledger.recorder.max_notification_id() or 0)
-
-
 def test_an_id_in_the_path_that_is_not_a_uuid_is_refused_and_nothing_is_written(
     api: Api,
 ) -> None:
     a_world(api)
-    head = log_head(api)
+    head = api.log_head()
     body = {"kind": "home_care", "settlement": "Bredy", "occurred_on": day(1)}
 
     refused = api.post("/v1/episodes/not-an-id/services", body)
@@ -29,12 +25,12 @@ def test_an_id_in_the_path_that_is_not_a_uuid_is_refused_and_nothing_is_written(
     problem = refused.json()
     assert problem["code"] == "invalid_request"
     assert [error["loc"] for error in problem["errors"]] == [["path", "episode_id"]]
-    assert log_head(api) == head
+    assert api.log_head() == head
 
 
 def test_a_body_that_is_not_json_is_refused_with_where_it_went_wrong(api: Api) -> None:
     world = a_world(api)
-    head = log_head(api)
+    head = api.log_head()
     path = f"/v1/episodes/{world.episode}/services"
     valid = f'{{"kind": "home_care", "settlement": "Bredy", "occurred_on": "{day(1)}"}}'
     sent = [
@@ -53,14 +49,14 @@ def test_a_body_that_is_not_json_is_refused_with_where_it_went_wrong(api: Api) -
         errors = refused.json()["errors"]
         assert [error["type"] for error in errors] == [kind], errors
         assert errors[0]["loc"][0] == "body"
-    assert log_head(api) == head
+    assert api.log_head() == head
     accepted = api.http.post(
         path,
         content=valid.encode(),
         headers={**api.as_("caseworker"), "Content-Type": "application/json; charset=utf-8"},
     )
     assert accepted.status_code == 201, accepted.text
-    assert accepted.json()["position"] == log_head(api)
+    assert accepted.json()["position"] == api.log_head()
 
 
 def test_the_caller_is_checked_before_the_body(api: Api) -> None:
@@ -99,7 +95,7 @@ def test_a_body_sent_in_chunks_is_refused_once_it_outgrows_the_limit(
     """Without a Content-Length, the size is known only as the body arrives."""
     with serve(store_url, tmp_path, max_body_bytes=1_000) as api:
         world = a_world(api)
-        head = log_head(api)
+        head = api.log_head()
 
         def chunks() -> Iterator[bytes]:
             yield b'{"kind": "home_care", "settlement": "' + b"B" * 600
@@ -113,4 +109,4 @@ def test_a_body_sent_in_chunks_is_refused_once_it_outgrows_the_limit(
             )
             assert refused.status_code == 413, refused.text
             assert refused.json()["code"] == "body_too_large"
-        assert log_head(api) == head
+        assert api.log_head() == head

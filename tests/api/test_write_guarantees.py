@@ -13,10 +13,6 @@ from tests.api.conftest import OWN, Api
 from tests.api.world import a_world, day, episode, facility, participant
 
 
-def log_head(api: Api) -> int:
-    return int(api.ledger.recorder.max_notification_id() or 0)
-
-
 def test_the_same_key_and_body_answer_the_first_answer_and_write_nothing(api: Api) -> None:
     world = a_world(api)
     path, body = (
@@ -25,7 +21,7 @@ def test_the_same_key_and_body_answer_the_first_answer_and_write_nothing(api: Ap
     )
     first = api.post(path, body, **{"Idempotency-Key": "visit-1"})
     assert api.post(path, body).status_code == 201  # the log moves on meanwhile
-    head = log_head(api)
+    head = api.log_head()
     again = api.post(path, body, **{"Idempotency-Key": "visit-1"})
     other_body = api.post(path, {**body, "quantity": 3}, **{"Idempotency-Key": "visit-1"})
 
@@ -33,7 +29,7 @@ def test_the_same_key_and_body_answer_the_first_answer_and_write_nothing(api: Ap
     assert again.json() == first.json()  # id, version and log position
     assert other_body.status_code == 422
     assert other_body.json()["code"] == "idempotency_key_reused"
-    assert log_head(api) == head
+    assert api.log_head() == head
 
 
 def test_a_batch_sent_again_after_a_lost_answer_writes_nothing_twice(api: Api) -> None:
@@ -69,12 +65,12 @@ def test_a_batch_sent_again_after_a_lost_answer_writes_nothing_twice(api: Api) -
         first = api.post("/v1/batch", {"commands": commands})
         if all(r["status"] in (200, 422) for r in first.json()["results"]):
             break
-    head = log_head(api)
+    head = api.log_head()
     resent = api.post("/v1/batch", {"commands": commands}).json()["results"]
 
     assert [r["status"] for r in resent] == [200] * 5 + [422, 200]
     assert resent[5]["problem"]["code"] == "occurred_on_in_future"
-    assert log_head(api) == head
+    assert api.log_head() == head
     history = api.get(ep + "/history", limit=500).json()["items"]
     assert sum(1 for i in history if i["type"] == "ServiceDelivered") == 5
     assert sum(1 for i in history if i["type"] == "ReferralMade") == 1
@@ -122,7 +118,7 @@ def test_the_api_description_documents_the_command_headers_and_the_bearer_scheme
 def test_text_a_read_model_could_not_store_is_refused_and_the_models_go_on(api: Api) -> None:
     """A NUL character, or a lone surrogate (valid JSON, not UTF-8), was once written to the log,
     and stopped the PostgreSQL read model that met it."""
-    head = log_head(api)
+    head = api.log_head()
     body = '{"kind": "social_hotel", "name": "%s", "settlement": "Kopeysk", "capacity": 2,'
     body += ' "occurred_on": "%s"}'
     for name in ("Hotel\\u0000", "Hotel \\ud800"):
@@ -133,9 +129,9 @@ def test_text_a_read_model_could_not_store_is_refused_and_the_models_go_on(api: 
         )
         assert refused.status_code == 422, refused.text
         assert refused.json()["code"] == "invalid_request"
-    assert log_head(api) == head
+    assert api.log_head() == head
     hotel = facility(api, capacity=2)
-    position = log_head(api)
+    position = api.log_head()
     on = api.get("/v1/occupancy", role="admin", on=day(1), min_position=position)
     assert on.status_code == 200, on.text
     assert hotel in {f["facility_id"] for f in on.json()["facilities"]}
