@@ -1,15 +1,13 @@
-"""Outcomes read model: indicator counts per program, period and target group, with their evidence.
+"""Outcomes read model: the facts that count towards indicators, one row per proving event.
 
-Every counted participant comes with the ids of the events that prove it (`entry_id` of an
-episode's or a participant's event), so an assessor can replay exactly those. Effective dates
-decide the period; voided entries are not counted.
+A fact keeps the id of the event that proves it (`entry_id` of an episode's or a participant's
+event), its effective date and when it was recorded or voided, so the report
+(`projections/outcome_report.py`) can count a period as known at any moment.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -19,7 +17,8 @@ from domain.participant import Participant
 from domain.program import Program
 from domain.vocabulary import Indicator, ServiceKind, Specialist
 from projections.keys import entry_key, text
-from projections.model import LATEST, Reading, ReadModel, handles, recorded_at
+from projections.model import Reading, ReadModel, handles, recorded_at
+from projections.outcome_report import RETURNED, OutcomeReport, report
 from projections.store import Tx
 
 CONSULTING = {Specialist.PSYCHOLOGIST, Specialist.LAWYER, Specialist.DOCTOR}
@@ -28,43 +27,6 @@ CONSULTATIONS = {
     ServiceKind.CONSULTATION_LAWYER,
     ServiceKind.CONSULTATION_DOCTOR,
 }
-RETURNED = "returned_to_institution"
-# Indicators the report answers, in this order (employment also split by kind).
-REPORTED = (
-    Indicator.SERVED,
-    Indicator.HOUSED,
-    Indicator.CONSULTED,
-    Indicator.TRAINED,
-    Indicator.EMPLOYED,
-    "employed_open_market",
-    "employed_supported_workshop",
-    Indicator.APPLICATIONS_WITHDRAWN,
-    RETURNED,
-    Indicator.NO_RETURN_TO_INSTITUTION,
-    Indicator.COURSE_STARTED_WITHIN_LIMIT,
-)
-
-
-@dataclass(frozen=True)
-class IndicatorCount:
-    """How many participants an indicator counts, its target, and the proof for each one."""
-
-    indicator: str
-    count: int
-    target: int | None
-    evidence: dict[str, list[str]]  # participant id -> ids of the events that prove it
-
-
-@dataclass(frozen=True)
-class OutcomeReport:
-    program_id: str
-    start: date
-    end: date
-    target_group: str | None
-    indicators: list[IndicatorCount]
-
-    def count(self, indicator: str) -> int:
-        return next(i.count for i in self.indicators if i.indicator == indicator)
 
 
 class Outcomes(ReadModel):
@@ -270,8 +232,6 @@ class Outcomes(ReadModel):
         if generation != self.generation:
             self._episodes.clear()
 
-    # Queries.
-
     def report(
         self,
         reading: Reading,
@@ -282,68 +242,5 @@ class Outcomes(ReadModel):
         known_at: datetime | None = None,
     ) -> OutcomeReport:
         """Indicator counts for episodes and facts effective in [start, end], as known at
-        `known_at`: whatever was recorded later (back-dated or not, a voiding too) is left out."""
-        program, period = str(program_id), (start.isoformat(), end.isoformat())
-        known = recorded_at(known_at) if known_at else LATEST
-        targets_rows = reading.tx.execute(
-            f"SELECT targets FROM {reading.t('targets')} WHERE program_id = ? AND recorded_at <= ?"
-            " ORDER BY position DESC LIMIT 1",
-            (program, known),
-        )
-        if not targets_rows:
-            raise LookupError(f"no program {program_id} known at {known}")
-        targets: dict[str, int] = json.loads(targets_rows[0][0])
-        group_join, group_args = "", []
-        if target_group is not None:
-            group_join = (
-                f" JOIN {reading.t('participants')} g ON g.participant_id = x.participant_id"
-                " AND g.target_groups LIKE ?"
-            )
-            group_args = [f"%,{target_group},%"]
-        episodes = reading.t("episodes")
-        # An episode is open on a day unless a closure before that day was known at the moment.
-        open_on = "({e}.closed_on IS NULL OR {e}.closed_at > ? OR {e}.closed_on >= {day})"
-        served = reading.tx.execute(
-            f"SELECT x.participant_id, x.opened_entry FROM {episodes} x{group_join}"
-            " WHERE x.program_id = ? AND x.opened_on <= ? AND x.opened_at <= ?"
-            f" AND {open_on.format(e='x', day='?')} ORDER BY x.participant_id, x.episode_id",
-            (*group_args, program, period[1], known, known, period[0]),
-        )
-        facts = reading.tx.execute(
-            "SELECT x.indicator, x.detail, x.participant_id, x.entry_id"
-            f" FROM {reading.t('facts')} x{group_join}"
-            " WHERE x.recorded_at <= ? AND (x.voided_at IS NULL OR x.voided_at > ?)"
-            " AND x.occurred_on >= ? AND x.occurred_on <= ? AND ("
-            " x.program_id = ? OR (x.program_id IS NULL AND EXISTS ("
-            f"  SELECT 1 FROM {episodes} e WHERE e.participant_id = x.participant_id"
-            "   AND e.program_id = ? AND e.opened_on <= x.occurred_on AND e.opened_at <= ?"
-            f"   AND {open_on.format(e='e', day='x.occurred_on')})))"
-            " ORDER BY x.position",
-            (*group_args, known, known, *period, program, program, known, known),
-        )
-        evidence: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for participant, opened_entry in served:
-            evidence[Indicator.SERVED][participant].append(opened_entry)
-        for indicator, detail, participant, proof in facts:
-            evidence[indicator][participant].append(proof)
-            if indicator == Indicator.EMPLOYED:
-                evidence[f"employed_{detail}"][participant].append(proof)
-        returned = evidence[RETURNED]
-        evidence[Indicator.NO_RETURN_TO_INSTITUTION] = defaultdict(
-            list,
-            {
-                participant: proofs
-                for participant, proofs in evidence[Indicator.SERVED].items()
-                if participant not in returned
-            },
-        )
-        return OutcomeReport(
-            program,
-            start,
-            end,
-            target_group,
-            [
-                IndicatorCount(str(i), len(evidence[i]), targets.get(str(i)), dict(evidence[i]))
-                for i in REPORTED
-            ],
-        )
+        `known_at`; see `projections/outcome_report.py`."""
+        return report(reading, program_id, start, end, target_group, known_at)
