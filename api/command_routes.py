@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import Principal
 from api.command import Command, Params, execute
-from api.command_dispatch import CommandDispatch
 from api.command_endpoint import MAX_KEY, body_schemas, endpoint, openapi
 from api.command_table import COMMANDS
 from api.deps import authenticate, components, request_id
@@ -99,11 +98,7 @@ def _batch_item(request: Request, principal: Principal, item: BatchItem) -> Batc
 
 
 def install(app: FastAPI) -> None:
-    """Serve the commands ahead of the application's routing, and document their bodies.
-
-    Added before the observing middleware, so it runs inside it: request ids, the body-size
-    guard, metrics and the request log cover commands as every other request."""
-    app.add_middleware(CommandDispatch, commands=COMMANDS, handlers=app.exception_handlers)
+    """Document the commands' bodies (`api/command_dispatch.py` serves them)."""
     document = app.openapi
 
     def openapi_with_bodies() -> dict[str, Any]:

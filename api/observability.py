@@ -101,16 +101,12 @@ class Metrics:
         self.commit_latency.observe(seconds)
 
 
-def install(app: FastAPI, metrics: Metrics, max_body_bytes: int) -> None:
+def observed(app: FastAPI, inner: ASGIApp, metrics: Metrics, max_body_bytes: int) -> Observe:
+    """`inner`, the way `app` serves requests, observed."""
     # FastAPI's own pages are routes that do not mark the scope with themselves; their paths
     # are fixed (no ids in them), so they label their requests as they are.
     pages = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
-    app.add_middleware(
-        Observe,
-        metrics=metrics,
-        max_body_bytes=max_body_bytes,
-        pages=frozenset(page for page in pages if page),
-    )
+    return Observe(inner, metrics, max_body_bytes, frozenset(page for page in pages if page))
 
 
 class Observe:
