@@ -13,6 +13,7 @@ import uvicorn
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api import wiring
+from api import workers as api_workers
 from api.app import create_app
 from api.audit_export import export_audit
 from api.auth import ROLES, mint
@@ -113,9 +114,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
         uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
         return
     # Each process builds its app, and its Ledger, from the same environment.
-    uvicorn.run(
+    config = uvicorn.Config(
         "api.app:create_app", factory=True, workers=workers, host=host, port=port, access_log=False
     )
+    sys.exit(api_workers.serve(config))
 
 
 def _project(settings: Settings, names: list[str], batch: int) -> None:
