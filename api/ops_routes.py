@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,9 +17,10 @@ def router() -> APIRouter:
     ops = APIRouter(tags=["operations"])
 
     @ops.get("/health", operation_id="health")
-    def health() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
+    def health() -> dict[str, Any]:
+        """The process is up; which one answered (with `--workers`, each takes its share of
+        the connections)."""
+        return {"status": "ok", "process": os.getpid()}
 
     @ops.get("/ready", operation_id="ready", responses={503: {"description": "Not ready"}})
     def ready(request: Request) -> JSONResponse:

@@ -9,7 +9,7 @@ a quarter of the machine idle, 1,211-1,383 commands/s against 1,636 with them sp
 Here each process counts the connections it holds in memory the processes share. A process
 holding more than the least busy one leaves a waiting connection to the others, and takes it
 itself only if nobody has after a moment: connections spread evenly (8 and 9 in every run),
-and a process whose event loop is stuck holds new ones up for 20 ms at most. (Waiting only
+and a process whose event loop is stuck holds new ones up for 50 ms at most. (Waiting only
 in proportion to its own connections split them 4 and 13, and 3 and 14.)
 The supervisor restarts a process that dies, and on SIGTERM or SIGINT lets each finish:
 uvicorn's graceful shutdown, then the Ledger's (commands already waiting are written).
@@ -37,7 +37,7 @@ from uvicorn.config import STARTUP_FAILURE
 # A process holding more connections than the least busy one looks again this often whether a
 # waiting connection has been taken, and after the cap takes it itself.
 DEFER_STEP = 0.001
-MAX_DEFER = 0.02
+MAX_DEFER = 0.05
 
 logger = logging.getLogger("uvicorn.error")
 # Connections held, one count per process, in memory the processes share.
