@@ -1,4 +1,4 @@
-"""One command's HTTP endpoint: parse, call the Ledger in the threadpool, present.
+"""One command's HTTP endpoint: parse, run the Ledger's command on the event loop, present.
 
 The endpoint reads its own body and headers instead of declaring them to FastAPI, and its
 OpenAPI entry is written here from the same command table: FastAPI's solving of declared
@@ -7,7 +7,6 @@ parameters took a quarter of the event loop's CPU per command.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
@@ -21,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from api import bodies as b
 from api.command import Command, Params, execute
 from api.deps import authenticate, components, request_id
+from api.on_loop import run_on_loop
 from api.problems import ProblemError
 from domain.application import Context
 from domain.base import Actor
@@ -61,9 +61,7 @@ def endpoint(command: Command) -> Endpoint:
             expected_version=expected_version(request.headers.get("if-match")),
         )
         parts = components(request)
-        result = await asyncio.get_running_loop().run_in_executor(
-            parts.commands, execute, parts.ledger, principal, command, params, body, ctx
-        )
+        result = await run_on_loop(execute, parts.ledger, principal, command, params, body, ctx)
         request.state.command_outcome = "replayed" if result.replayed else "written"
         return JSONResponse(
             {"id": str(result.id), "version": result.version, "position": result.position},

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import threading
 import time
+from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain import cooperative
 from projections.store import ReadStore
 
 KEYS_DDL = (
@@ -35,6 +37,17 @@ class SqlKeyRing:
             cached = self._cache.get(stream_id)
         if cached and time.monotonic() - cached[1] < CACHE_SECONDS:
             return cached[0]
+        # On the event loop, a command pauses here rather than holding the loop up.
+        rows = cooperative.blocking(self._stored, stream_id, create)
+        if not rows:
+            return None
+        key = self._unwrap(stream_id, rows[0][0])
+        with self._lock:
+            self._cache[stream_id] = (key, time.monotonic())
+        return key
+
+    def _stored(self, stream_id: UUID, create: bool) -> list[Any]:
+        """The wrapped key's row, made first if asked to."""
         with self.store.transaction() as tx:
             rows = tx.execute(
                 "SELECT wrapped FROM personal_data_keys WHERE stream_id = ?", (str(stream_id),)
@@ -49,12 +62,7 @@ class SqlKeyRing:
                 rows = tx.execute(
                     "SELECT wrapped FROM personal_data_keys WHERE stream_id = ?", (str(stream_id),)
                 )
-        if not rows:
-            return None
-        key = self._unwrap(stream_id, rows[0][0])
-        with self._lock:
-            self._cache[stream_id] = (key, time.monotonic())
-        return key
+        return list(rows)
 
     def destroy(self, stream_id: UUID) -> None:
         with self._lock:

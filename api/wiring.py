@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -27,10 +26,6 @@ from projections.runner import Follower, ProjectionHost
 from projections.seal import AuditChain
 from projections.store import ReadStore
 
-# As many as anyio's default threadpool, which commands ran in before: a command waiting for its
-# group to commit holds a thread, so this is also how many can wait at once in a process.
-COMMAND_THREADS = 40
-
 
 @dataclass
 class Components:
@@ -44,14 +39,8 @@ class Components:
     seal: AuditChain
     host: ProjectionHost | None = None
     metrics: Metrics | None = None
-    # The threads commands run in (the Ledger is synchronous). A plain executor: handing a call
-    # to anyio's threadpool, as Starlette does, took 114 us of CPU against 45 us.
-    commands: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(COMMAND_THREADS, thread_name_prefix="command")
-    )
 
     def close(self) -> None:
-        self.commands.shutdown()
         if self.host is not None:
             self.host.stop()
         self.store.close()

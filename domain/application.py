@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
+from domain import cooperative
 from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
 from domain.episode import Episode
 from domain.facility import Facility
@@ -27,6 +28,10 @@ from domain.transcoding import DateAsISO, LedgerTranscoder
 A = TypeVar("A", bound=LedgerAggregate)
 # A racing writer that is not pinned to a version is re-run on fresh state this many times.
 ATTEMPTS = 3
+# Whether the command deciding in this thread, or greenlet (domain/cooperative.py), may decide
+# on recently saved state, and whether it did.
+_MAY_USE_RECENT: ContextVar[bool] = ContextVar("may_use_recent", default=False)
+_USED_RECENT: ContextVar[bool] = ContextVar("used_recent", default=False)
 
 
 class StaleVersionError(DomainError):
@@ -105,7 +110,6 @@ class LedgerCore(SavingApplication):
         self.fingerprint_key = fingerprint_key
         super().__init__(env)
         self.clock = clock
-        self._attempt = threading.local()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SealingMapper(self.construct_transcoder(), self.keyring)
@@ -132,15 +136,15 @@ class LedgerCore(SavingApplication):
         A command that will save the aggregate again says `saved_again`: then, on its first try,
         the aggregate as this process last saved it will do (see domain/recent.py).
         """
-        if saved_again and getattr(self._attempt, "may_use_recent", False):
+        if saved_again and _MAY_USE_RECENT.get():
             recent = self.recent.take(aggregate_id)
             if isinstance(recent, cls) and expected_version in (None, recent.version):
-                self._attempt.used_recent = True
+                _USED_RECENT.set(True)
                 return recent
             if recent is not None:  # not what this command needs: kept as it was
                 self.recent.remember([recent], owned=True)
         try:
-            aggregate: object = self.repository.get(aggregate_id)
+            aggregate: object = cooperative.blocking(self.repository.get, aggregate_id)
         except AggregateNotFoundError:
             raise NotFoundError(f"no {cls.__name__.lower()} {aggregate_id}") from None
         if not getattr(aggregate, "remembered", True):
@@ -205,7 +209,7 @@ class LedgerCore(SavingApplication):
             }
             digest = fingerprint(command, arguments, self.fingerprint_key)
         for attempt in range(1, ATTEMPTS + 1):
-            replay = self._replay(ctx, digest)
+            replay = cooperative.blocking(self._replay, ctx, digest)
             if replay is not None:
                 return replay
             today = self.clock()
@@ -237,16 +241,17 @@ class LedgerCore(SavingApplication):
 
     def _decide(self, decide: Callable[[date], Decision], today: date) -> Decision:
         """Decide on recently saved state if there is some; refused on it, decide on the store's."""
-        self._attempt.may_use_recent, self._attempt.used_recent = True, False
+        _MAY_USE_RECENT.set(True)
+        _USED_RECENT.set(False)
         try:
             return decide(today)
         except DomainError:
-            if not self._attempt.used_recent:
+            if not _USED_RECENT.get():
                 raise
-            self._attempt.may_use_recent = False
+            _MAY_USE_RECENT.set(False)
             return decide(today)
         finally:
-            self._attempt.may_use_recent = False
+            _MAY_USE_RECENT.set(False)
 
     def _change(
         self,

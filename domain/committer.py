@@ -18,12 +18,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 
 from eventsourcing.persistence import DataError, IntegrityError, PersistenceError, StoredEvent
 
 from domain.base import DomainError
 
 Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+# Told a write's log positions, or the error that refused it.
+Tell = Callable[[Sequence[int] | None, BaseException | None], None]
 # Told, after each transaction, how many commands it wrote and how long it took.
 Observer = Callable[[int, float], None]
 
@@ -70,6 +73,8 @@ class _Write:
     wake: _Wake = field(default_factory=_Wake, repr=False)
     done: bool = False
     leads: bool = False
+    # A write with no thread waiting for it (see `write_later`): told when it is done.
+    tell: Callable[[_Write], None] | None = field(default=None, repr=False)
 
 
 class GroupCommitter:
@@ -97,6 +102,9 @@ class GroupCommitter:
         self._waiting: deque[_Write] = deque()
         self._writing = False
         self._closed = False
+        # Leads groups for writes no thread waits for; started with the first of them.
+        self._leaders: SimpleQueue[_Write | None] = SimpleQueue()
+        self._writer: threading.Thread | None = None
 
     @property
     def depth(self) -> int:
@@ -128,11 +136,57 @@ class GroupCommitter:
         assert mine.positions is not None
         return mine.positions
 
+    def write_later(self, events: Sequence[StoredEvent], tell: Tell) -> Callable[[], None]:
+        """Write one command's events, alone or with others, with no thread waiting for them:
+        `tell` is given their log positions, or the error that refused them, from another
+        thread. Returned: what gives the write up if it is still waiting (see `withdraw`)."""
+        mine = _Write(events, tell=lambda write: tell(write.positions, write.error))
+        with self._lock:
+            if self._closed:
+                raise OverloadedError("the ledger is shutting down; retry")
+            if not self._writing:
+                self._writing = mine.leads = True
+            elif len(self._waiting) >= self.max_waiting:
+                raise OverloadedError(f"{len(self._waiting)} commands are waiting; retry")
+            else:
+                self._waiting.append(mine)
+            if mine.leads:
+                self._lead_for(mine)
+        return lambda: self.withdraw(mine)
+
+    def withdraw(self, write: _Write) -> None:
+        """Refuse a write no thread waits for, if it is still waiting after `max_wait_seconds`
+        (as a waiting thread is refused then); once in a group, it goes on."""
+        with self._lock:
+            if write in self._waiting and write.tell is not None:
+                self._waiting.remove(write)
+                write.error = OverloadedError("the store is slow to accept writes; retry")
+                write.done = True
+                write.tell(write)
+
     def close(self, timeout: float = 30.0) -> None:
         """Refuse new commands and wait until those already waiting are written."""
         with self._idle:
             self._closed = True
             self._idle.wait_for(lambda: not self._waiting and not self._writing, timeout)
+        if self._writer is not None:
+            self._leaders.put(None)
+            self._writer.join(timeout)
+
+    def _lead_for(self, write: _Write) -> None:
+        """Have the writer thread lead the next group for a write no thread waits for."""
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._lead, name="group-writer", daemon=True)
+            self._writer.start()
+        self._leaders.put(write)
+
+    def _lead(self) -> None:
+        while (mine := self._leaders.get()) is not None:
+            group = self._take(mine)
+            try:
+                self._write_group(group)
+            finally:
+                self._hand_over(group)
 
     def _wait_for_turn(self, mine: _Write) -> None:
         """Until the write is done by another caller, or this caller is to lead the next group."""
@@ -160,11 +214,17 @@ class GroupCommitter:
         with self._lock:
             for write in group:
                 write.done = True
-                write.wake.set()
+                if write.tell is not None:
+                    write.tell(write)
+                else:
+                    write.wake.set()
             if self._waiting:
                 following = self._waiting.popleft()
                 following.leads = True
-                following.wake.set()
+                if following.tell is not None:
+                    self._lead_for(following)
+                else:
+                    following.wake.set()
             else:
                 self._writing = False
                 self._idle.notify_all()

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Notification, PersistenceError, Recording, StoredEvent
 
+from domain import cooperative
 from domain.base import LedgerAggregate
 from domain.committer import GroupCommitter
 from domain.recent import RecentAggregates
@@ -65,12 +66,18 @@ class SavingApplication(Application[UUID]):
             or processing_event.tracking is not None
             or processing_event.saved_kwargs
         ):
-            return super()._record(processing_event)
+            return cooperative.blocking(super()._record, processing_event)
         return self._record_in_group(processing_event.events)
 
     def _record_in_group(self, events: list[Any]) -> list[Recording[UUID]]:
         stored = [self.mapper.to_stored_event(event) for event in events]
-        positions = self.committer.write(stored)
+        if cooperative.paused():  # on the event loop, which serves others meanwhile
+            positions = cooperative.wait_for(
+                lambda done: self.committer.write_later(stored, done),
+                self.committer.max_wait_seconds,
+            )
+        else:
+            positions = self.committer.write(stored)
         if len(positions) != len(stored):  # found already written after a lost connection
             positions = [self.recorder.max_notification_id() or 0] * len(stored)
         return [
@@ -107,6 +114,6 @@ class SavingApplication(Application[UUID]):
         if not snapshots:
             return
         try:
-            self.snapshots.put(snapshots)
+            cooperative.blocking(self.snapshots.put, snapshots)
         except PersistenceError:
             self.snapshot_failures += 1
