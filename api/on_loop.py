@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from domain.cooperative import CommandGreenlet, Start
@@ -29,7 +30,8 @@ async def _wait(loop: asyncio.AbstractEventLoop, start: Start, limit: float | No
     future = loop.create_future()
 
     def done(value: Any, error: BaseException | None) -> None:
-        loop.call_soon_threadsafe(_settle, future, value, error)
+        with suppress(RuntimeError):  # the loop has closed: nobody waits for this any more
+            loop.call_soon_threadsafe(_settle, future, value, error)
 
     give_up = start(done)
     timer = loop.call_later(limit, give_up) if give_up is not None and limit else None

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Sized
 from functools import partial
 from multiprocessing.process import BaseProcess
+from ssl import SSLContext
 from types import FrameType
 from typing import Any
 
@@ -109,7 +110,8 @@ class SharingServer(uvicorn.Server):
             )
 
         share = Share(self.server_state.connections, self.held, self.me)
-        self.servers = [Acceptor(s, protocol, share) for s in sockets or []]  # type: ignore[misc]
+        acceptors = [Acceptor(s, protocol, share, config.ssl) for s in sockets or []]
+        self.servers = acceptors  # type: ignore[assignment]  # closed as servers are
 
 
 class Share:
@@ -127,9 +129,14 @@ class Acceptor:
     """Takes connections from one shared listening socket; closed like an asyncio server."""
 
     def __init__(
-        self, sock: socket.socket, protocol: Callable[[], asyncio.Protocol], share: Share
+        self,
+        sock: socket.socket,
+        protocol: Callable[[], asyncio.Protocol],
+        share: Share,
+        ssl: SSLContext | None,
     ) -> None:
         self._sock, self._protocol, self._share = sock, protocol, share
+        self._ssl = ssl
         sock.setblocking(False)
         self._task = asyncio.get_running_loop().create_task(self._accept())
 
@@ -158,7 +165,7 @@ class Acceptor:
                 continue
             conn.setblocking(False)
             try:
-                await loop.connect_accepted_socket(self._protocol, conn)
+                await loop.connect_accepted_socket(self._protocol, conn, ssl=self._ssl)
             except OSError:
                 conn.close()  # the client went away meanwhile
             await asyncio.sleep(0)  # the protocol counts itself in when the loop next turns
