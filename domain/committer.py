@@ -9,6 +9,9 @@ stays, so the log stays gap-free in commit order.
 If the combined write is refused (one command lost a race, or carried a value the database
 refuses), each command of the group is written alone, so only the one at fault fails, with the
 error it would have had alone. A command's events are never split and never interleaved.
+
+Commands on an event loop (`write_later`, see domain/cooperative.py) have no thread to lead a
+group with: a writer thread leads in their place, and each is told its outcome.
 """
 
 from __future__ import annotations
@@ -115,14 +118,7 @@ class GroupCommitter:
         """Write one command's events, alone or with others; their log positions, in order."""
         mine = _Write(events)
         with self._lock:
-            if self._closed:
-                raise OverloadedError("the ledger is shutting down; retry")
-            if not self._writing:
-                self._writing = mine.leads = True
-            elif len(self._waiting) >= self.max_waiting:
-                raise OverloadedError(f"{len(self._waiting)} commands are waiting; retry")
-            else:
-                self._waiting.append(mine)
+            self._admit(mine)
         if not mine.leads:
             self._wait_for_turn(mine)
         if not mine.done:
@@ -142,17 +138,21 @@ class GroupCommitter:
         thread. Returned: what gives the write up if it is still waiting (see `withdraw`)."""
         mine = _Write(events, tell=lambda write: tell(write.positions, write.error))
         with self._lock:
-            if self._closed:
-                raise OverloadedError("the ledger is shutting down; retry")
-            if not self._writing:
-                self._writing = mine.leads = True
-            elif len(self._waiting) >= self.max_waiting:
-                raise OverloadedError(f"{len(self._waiting)} commands are waiting; retry")
-            else:
-                self._waiting.append(mine)
+            self._admit(mine)
             if mine.leads:
                 self._lead_for(mine)
         return lambda: self.withdraw(mine)
+
+    def _admit(self, mine: _Write) -> None:
+        """Under the lock: lead if nobody writes, else queue; refused when full or closing."""
+        if self._closed:
+            raise OverloadedError("the ledger is shutting down; retry")
+        if not self._writing:
+            self._writing = mine.leads = True
+        elif len(self._waiting) >= self.max_waiting:
+            raise OverloadedError(f"{len(self._waiting)} commands are waiting; retry")
+        else:
+            self._waiting.append(mine)
 
     def withdraw(self, write: _Write) -> None:
         """Refuse a write no thread waits for, if it is still waiting after `max_wait_seconds`
