@@ -334,7 +334,8 @@ def test_a_long_rural_episode_is_read_from_a_snapshot_with_the_same_state(
     ledger: Ledger, new_ledger: LedgerFactory
 ) -> None:
     world = a_world(ledger)
-    for day in range(1, 251):
+    interval = Ledger.snapshotting_intervals[Episode]
+    for day in range(1, 2 * interval + 1):
         ledger.deliver_service(
             CASEWORKER,
             world.episode,
@@ -345,11 +346,11 @@ def test_a_long_rural_episode_is_read_from_a_snapshot_with_the_same_state(
         )
     assert ledger.snapshots is not None
     snapshots = list(ledger.snapshots.get(world.episode))
-    assert [s.originator_version for s in snapshots] == [100, 200]
+    assert [s.originator_version for s in snapshots] == [interval, 2 * interval]
 
     fresh = new_ledger()
     from_snapshot = fresh.load(Episode, world.episode)
-    from_events = fresh.repository.get(world.episode, version=251)
-    assert from_snapshot.version == 251
+    from_events = fresh.repository.get(world.episode, version=2 * interval + 1)
+    assert from_snapshot.version == 2 * interval + 1
     assert vars(from_snapshot) == vars(from_events)
-    assert from_snapshot.entry_count == len(from_snapshot.standalone) == 250
+    assert from_snapshot.entry_count == len(from_snapshot.standalone) == 2 * interval
