@@ -15,7 +15,7 @@ import pytest
 
 from api.on_loop import run_on_loop
 from api.wiring import ledger_for
-from domain.application import CommandResult, Context, StaleVersionError
+from domain.application import CommandResult, Context
 from domain.base import DomainError
 from domain.committer import OverloadedError
 from domain.episode import Episode
@@ -24,6 +24,7 @@ from domain.ledger import Ledger
 from tests.conftest_stores import TODAY, settings_for
 from tests.integration.locks import event_table_locked
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
+from tests.integration.stale_group import a_stale_group
 
 
 @pytest.fixture
@@ -68,22 +69,16 @@ def test_commands_on_the_loop_share_a_group_a_stale_one_fails_alone_and_the_loop
     new_ledger: Callable[[], Ledger], postgres_schema_url: str
 ) -> None:
     ledger = new_ledger()
-    world = a_world(ledger)
-    alone, *others = [an_episode(ledger, world.program) for _ in range(6)]
-    version = ledger.load(Episode, world.episode).version
-    pinned = Context(CASEWORKER.actor, expected_version=version)
-    groups: list[int] = []
-    ledger.committer.observe = lambda commands, _: groups.append(commands)
-    head = ledger.recorder.max_notification_id() or 0
+    case = a_stale_group(ledger)
     ticks = 0
 
     async def main() -> list[Any]:
         nonlocal ticks
         with event_table_locked(postgres_schema_url):
-            leader = on_loop(service, ledger, alone)
+            leader = on_loop(service, ledger, case.alone)
             await asyncio.sleep(0.2)  # the leader now waits for the lock; the rest queue
-            queued = [on_loop(service, ledger, e) for e in others]
-            stale = [on_loop(service, ledger, world.episode, pinned) for _ in range(2)]
+            queued = [on_loop(service, ledger, e) for e in case.others]
+            stale = [on_loop(service, ledger, case.world.episode, case.pinned) for _ in range(2)]
             await until(lambda: ledger.committer.depth == 7)
             started = time.monotonic()
             while time.monotonic() - started < 0.1:  # the loop serves others meanwhile
@@ -91,22 +86,8 @@ def test_commands_on_the_loop_share_a_group_a_stale_one_fails_alone_and_the_loop
                 ticks += 1
         return await settled([leader, *queued, *stale])
 
-    results = run(main())
-
+    case.check(run(main()))
     assert ticks >= 10
-    assert groups == [1, 7]
-    refused = [r for r in results if isinstance(r, BaseException)]
-    assert len(refused) == 1
-    assert isinstance(refused[0], StaleVersionError)
-    episodes = [alone, *others, world.episode, world.episode]
-    written = [(e, r) for e, r in zip(episodes, results, strict=True) if r is not refused[0]]
-    for episode, result in written:  # row by row: each answer names its own stored event
-        [stored] = ledger.recorder.select_notifications(result.position, 1)
-        assert (UUID(str(stored.originator_id)), stored.originator_version) == (
-            episode,
-            result.version,
-        )
-    assert len(ledger.recorder.select_notifications(head + 1, 100)) == len(written) == 7
 
 
 def test_a_write_waiting_too_long_on_the_loop_is_refused_and_nothing_of_it_written(

@@ -18,7 +18,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from api.wiring import ledger_for
-from domain.application import CommandResult, Context, StaleVersionError
+from domain.application import CommandResult, Context
 from domain.base import DomainError
 from domain.committer import OverloadedError
 from domain.episode import Episode
@@ -27,6 +27,7 @@ from domain.ledger import Ledger
 from tests.conftest_stores import ROOT, TODAY, process_env, settings_for
 from tests.integration.locks import event_table_locked, wait_until
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
+from tests.integration.stale_group import a_stale_group, stored_at
 
 
 @pytest.fixture
@@ -53,42 +54,19 @@ def outcome(future: Future[Any]) -> Any:
         return error
 
 
-def stored_at(ledger: Ledger, position: int) -> tuple[UUID, int]:
-    [notification] = ledger.recorder.select_notifications(position, 1)
-    assert notification.id == position
-    return UUID(str(notification.originator_id)), notification.originator_version
-
-
 def test_a_stale_command_in_a_group_fails_alone_and_the_others_commit(
     ledger: Ledger, postgres_schema_url: str
 ) -> None:
-    world = a_world(ledger)
-    alone, *others = [an_episode(ledger, world.program) for _ in range(6)]
-    version = ledger.load(Episode, world.episode).version
-    pinned = Context(CASEWORKER.actor, expected_version=version)
-    groups: list[int] = []
-    ledger.committer.observe = lambda commands, _: groups.append(commands)
-    head = ledger.recorder.max_notification_id() or 0
+    case = a_stale_group(ledger)
 
     with ThreadPoolExecutor(8) as pool, event_table_locked(postgres_schema_url):
-        leader = pool.submit(service, ledger, alone)
+        leader = pool.submit(service, ledger, case.alone)
         time.sleep(0.2)  # the leader now waits for the lock; the rest queue behind it
-        queued = [pool.submit(service, ledger, episode) for episode in others]
-        stale = [pool.submit(service, ledger, world.episode, pinned) for _ in range(2)]
+        queued = [pool.submit(service, ledger, episode) for episode in case.others]
+        stale = [pool.submit(service, ledger, case.world.episode, case.pinned) for _ in range(2)]
         wait_until(lambda: ledger.committer.depth == 7)
-    results = [outcome(f) for f in [leader, *queued, *stale]]
 
-    assert groups == [1, 7]  # the leader alone, then the seven queued in one group
-    refused = [r for r in results if isinstance(r, DomainError)]
-    assert len(refused) == 1
-    assert isinstance(refused[0], StaleVersionError)
-    episodes = [alone, *others, world.episode, world.episode]
-    written = [(e, r) for e, r in zip(episodes, results, strict=True) if r is not refused[0]]
-    for episode, result in written:  # row by row: each answer names its own stored event
-        assert stored_at(ledger, result.position) == (episode, result.version)
-    assert ledger.load(Episode, world.episode).version == version + 1
-    stored = ledger.recorder.select_notifications(head + 1, 100)
-    assert len(stored) == len(written) == 7
+    case.check([outcome(f) for f in [leader, *queued, *stale]])
 
 
 def test_every_caller_is_told_the_positions_of_its_own_events(ledger: Ledger) -> None:
