@@ -279,8 +279,8 @@ class LedgerCore(SavingApplication):
         return self.execute(ctx, command, params, decide)
 
     def _replay(self, ctx: Context, digest: str) -> CommandResult | None:
-        if ctx.idempotency_key is None:
-            return None
+        """The first answer to this key, if the key was seen (the context carries one)."""
+        assert ctx.idempotency_key is not None
         record_id = idempotency_record_id(ctx.actor.subject, ctx.idempotency_key)
         # A new key is the usual case: one look at the log, where the repository would also look
         # for a snapshot first.
