@@ -12,7 +12,8 @@ itself only if nobody has after a moment: connections spread evenly (8 and 9 in 
 and a process whose event loop is stuck holds new ones up for 50 ms at most. (Waiting only
 in proportion to its own connections split them 4 and 13, and 3 and 14.)
 The supervisor restarts a process that dies, and on SIGTERM or SIGINT lets each finish:
-uvicorn's graceful shutdown, then the Ledger's (commands already waiting are written).
+uvicorn's graceful shutdown, then the Ledger's (commands already waiting are written). A process
+whose supervisor is gone (killed) shuts down the same way within a second.
 """
 
 from __future__ import annotations
@@ -21,18 +22,17 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
 from collections.abc import Callable, Sized
-from functools import partial
 from multiprocessing.process import BaseProcess
 from ssl import SSLContext
 from types import FrameType
 from typing import Any
 
 import uvicorn
-from uvicorn._subprocess import get_subprocess
 from uvicorn.config import STARTUP_FAILURE
 
 # A process holding more connections than the least busy one looks again this often whether a
@@ -81,13 +81,16 @@ def serve(config: uvicorn.Config) -> int:
 
 def _start(config: uvicorn.Config, sock: socket.socket, held: Counts, me: int) -> BaseProcess:
     held[me] = 0
-    process = get_subprocess(config, target=partial(_run, config, held, me), sockets=[sock])
+    spawn = multiprocessing.get_context("spawn")  # as uvicorn's workers: nothing inherited
+    process = spawn.Process(target=_run, args=(config, held, me, [sock]))
     process.start()
     return process
 
 
 def _run(config: uvicorn.Config, held: Counts, me: int, sockets: list[socket.socket]) -> None:
-    SharingServer(config, held, me).run(sockets)
+    config.configure_logging()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C reaches every process: no traceback
+        SharingServer(config, held, me).run(sockets)
 
 
 class SharingServer(uvicorn.Server):
@@ -96,6 +99,7 @@ class SharingServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, held: Counts, me: int) -> None:
         super().__init__(config)
         self.held, self.me = held, me
+        self.supervisor = os.getppid()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])  # the lifespan, without uvicorn's own listeners
@@ -109,9 +113,18 @@ class SharingServer(uvicorn.Server):
                 _loop=loop,
             )
 
+        self._orphaned = loop.create_task(self._stop_when_orphaned())
         share = Share(self.server_state.connections, self.held, self.me)
         acceptors = [Acceptor(s, protocol, share, config.ssl) for s in sockets or []]
         self.servers = acceptors  # type: ignore[assignment]  # closed as servers are
+
+    async def _stop_when_orphaned(self) -> None:
+        """Shut down gracefully once the supervisor is gone (killed, say): nobody would stop or
+        replace this process, and it would go on serving its share of the port."""
+        while os.getppid() == self.supervisor:
+            await asyncio.sleep(1.0)
+        logger.warning("the supervisor is gone; shutting down")
+        self.should_exit = True
 
 
 class Share:

@@ -46,8 +46,8 @@ def served(
         yield server, port
     finally:
         if server.poll() is None:
-            server.kill()
-            server.wait(10)
+            server.terminate()
+            server.wait(30)
 
 
 def health(conn: http.client.HTTPConnection) -> int:
@@ -119,6 +119,26 @@ def test_a_process_that_dies_is_replaced_and_sigterm_stops_them_all(
         time.sleep(0.1)
     left = {pid: _command(pid) for pid in children if not _gone(pid)}
     assert not left, left
+
+
+def test_the_processes_of_a_killed_supervisor_shut_down_on_their_own(
+    served: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    server, port = served
+    processes_answering(port, at_least=2)
+    children = _children(server.pid)
+    assert len(children) >= 2
+
+    server.kill()  # SIGKILL: it cannot stop them itself
+    server.wait(10)
+
+    deadline = time.monotonic() + 20
+    while any(not _gone(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = {pid: _command(pid) for pid in children if not _gone(pid)}
+    assert not left, left
+    with pytest.raises(ConnectionRefusedError):  # nobody serves the port any more
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 def _children(pid: int) -> list[int]:
