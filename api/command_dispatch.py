@@ -53,16 +53,17 @@ class CommandDispatch:
         except Exception as error:
             handler = self._handler(type(error))
             if handler is None:
-                raise  # a 500 from the application's outermost middleware, as for any route
+                raise  # uvicorn answers 500 and logs the traceback
             response = handler(request, error)
             if inspect.isawaitable(response):
                 response = await response
         await response(scope, receive, send)
 
     def _handler(self, kind: type[Exception]) -> Any:
-        """The handler of this kind of error, as Starlette's exception middleware finds it: a
-        handler for every `Exception` is the outermost middleware's, which also logs the
-        traceback, so it is not used here."""
+        """The handler of this kind of error, as Starlette's exception middleware finds it. A
+        handler for every `Exception` would be FastAPI's outermost layer's, which commands no
+        longer pass through (api/app.py); none is registered, so an unexpected error ends as
+        it does on any route: a plain 500 and the traceback in the log."""
         for cls in kind.__mro__:
             if cls is Exception:
                 return None
