@@ -144,3 +144,31 @@ class SealingMapper(Mapper[UUID]):
                 facts = deepcopy(seal.erased)
         event.__dict__.update(facts)
         return event
+
+
+SEALED_TEXT = "sealed:"
+
+
+def seal_text(keyring: KeyRing, participant_id: UUID, text: str) -> str:
+    """Free text about a person kept outside the events (why someone read their record), sealed
+    with their key: it reads as erased once they are."""
+    key = keyring.key_for(personal_data_id_for(participant_id), create=True)
+    if key is None:
+        return ERASED
+    nonce = os.urandom(12)
+    ciphertext = nonce + AESGCM(key).encrypt(nonce, text.encode(), participant_id.bytes)
+    return SEALED_TEXT + base64.b64encode(ciphertext).decode()
+
+
+def open_text(keyring: KeyRing, participant_id: UUID, stored: str) -> str:
+    """The text `seal_text` sealed; text stored before it was sealed, as it is."""
+    if not stored.startswith(SEALED_TEXT):
+        return stored
+    key = keyring.key_for(personal_data_id_for(participant_id), create=False)
+    if key is None:
+        return ERASED
+    raw = base64.b64decode(stored[len(SEALED_TEXT) :])
+    try:
+        return AESGCM(key).decrypt(raw[:12], raw[12:], participant_id.bytes).decode()
+    except InvalidTag:
+        return ERASED

@@ -226,3 +226,23 @@ def test_an_erasure_stored_with_a_plain_reason_before_sealing_still_loads_and_is
     assert next(line for line in masked if line["type"] == "Erased")["reason"] == "***"
     shown = history(api, person, api.as_("admin"), reason="erasure check")
     assert next(line for line in shown if line["type"] == "Erased")["reason"] == ERASURE_REASON
+
+
+def test_a_readers_reason_is_stored_sealed_and_reads_as_erased_after_erasure(api: Api) -> None:
+    person = a_person_with_sealed_text(api)
+    why = "Called by Anna Petrova's lawyer Smirnov about the flat"
+    assert api.get(f"/v1/participants/{person}", role="auditor", reason=why).status_code == 200
+
+    def access_reasons() -> list[Any]:
+        answer = api.get("/v1/audit/access", role="auditor", participant=person, limit=500)
+        return [record["reason"] for record in answer.json()["items"]]
+
+    assert access_reasons() == [why]
+    with api.app.state.components.access_log.store.transaction() as tx:
+        stored = [row[0] for row in tx.execute("SELECT reason FROM access_log")]
+    assert stored
+    assert not [reason for reason in stored if "Smirnov" in reason]
+
+    erased = api.post(f"/v1/participants/{person}/erase", {"reason": "asked"}, role="admin")
+    assert erased.status_code == 201, erased.text
+    assert access_reasons() == ["erased"]
