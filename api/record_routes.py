@@ -31,7 +31,7 @@ Reason = Annotated[
     ),
 ]
 MASKED = history.MASKED
-_plain = plain  # the reports' name for it
+_plain = plain  # the name reports import it by
 
 
 def offset_of(cursor: str | None) -> int:
@@ -102,7 +102,7 @@ def router() -> APIRouter:
             data = ledger.load_as_known(
                 PersonalData, personal_data_id_for(participant_id), known_at
             )
-            personal = _plain(data.fields) if shown else {k: MASKED for k in data.fields}
+            personal = plain(data.fields) if shown else {k: MASKED for k in data.fields}
         record_access(request, principal, participant_id, "participant", shown, reason)
         return {
             "id": str(participant_id),
@@ -137,24 +137,7 @@ def router() -> APIRouter:
         person = _readable(ledger, principal, Participant, participant_id, known_at)
         personal = shows_personal_data(principal, person.in_programs(), reason)
 
-        def joined_readable(event: Any) -> bool:
-            if isinstance(event, Participant.JoinedProgram):
-                return may_read(principal, {event.program_id})
-            return True
-
-        streams = [
-            Stream("participant", participant_id, keep=joined_readable),
-            Stream("personal_data", personal_data_id_for(participant_id)),
-            *(
-                Stream(
-                    "episode",
-                    UUID(episode),
-                    visible=may_read(principal, {UUID(program)}),
-                    voided=partial(history.episode_voided, ledger, UUID(episode), known_at),
-                )
-                for program, episode in person.joined
-            ),
-        ]
+        streams = _person_streams(ledger, principal, person, known_at)
         answer = history.page(
             ledger, participant_id, streams,
             known_at=known_at, limit=limit, cursor=cursor, personal=personal,
@@ -241,3 +224,30 @@ def _readable(
     if not may_read(principal, programs):
         raise ProblemError(403, "forbidden", "Not within your programs")
     return aggregate
+
+
+def _person_streams(
+    ledger: Any, principal: Principal, person: Participant, known_at: datetime | None
+) -> list[Stream]:
+    """The streams of a person's history, in a fixed order (the cursor's): the person, their
+    personal data, then each episode in the order opened. An episode the caller may not read
+    on its own is not read here either, nor is the line saying that the person joined it."""
+
+    def readable(event: Any) -> bool:
+        return not isinstance(event, Participant.JoinedProgram) or may_read(
+            principal, {event.program_id}
+        )
+
+    return [
+        Stream("participant", person.id, keep=readable),
+        Stream("personal_data", personal_data_id_for(person.id)),
+        *(
+            Stream(
+                "episode",
+                UUID(episode),
+                visible=may_read(principal, {UUID(program)}),
+                voided=partial(history.episode_voided, ledger, UUID(episode), known_at),
+            )
+            for program, episode in person.joined
+        ),
+    ]
