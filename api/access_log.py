@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from domain.sealing import KeyRing, MemoryKeyRing, open_text, seal_text
 from projections.store import ReadStore
 
 ACCESS_DDL = (
@@ -30,10 +31,15 @@ class AccessRecord:
 
 
 class AccessLog:
-    """Append-only records of reads, written before the answer leaves (no record, no answer)."""
+    """Append-only records of reads, written before the answer leaves (no record, no answer).
 
-    def __init__(self, store: ReadStore) -> None:
+    The reader's reason is free text that may name the person: it is sealed with the person's
+    key, and reads as erased once they are.
+    """
+
+    def __init__(self, store: ReadStore, keyring: KeyRing | None = None) -> None:
         self.store = store
+        self.keyring: KeyRing = keyring or MemoryKeyRing()
         with store.transaction() as tx:
             tx.execute(ACCESS_DDL)
             tx.execute(
@@ -45,12 +51,13 @@ class AccessLog:
         self, *, subject: str, role: str, participant_id: UUID, what: str, unmasked: bool,
         reason: str | None, request_id: str,
     ) -> None:  # fmt: skip
+        sealed = seal_text(self.keyring, participant_id, reason) if reason is not None else None
         with self.store.transaction() as tx:
             tx.execute(
                 "INSERT INTO access_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     uuid.uuid4().hex, datetime.now(UTC).isoformat(), subject, role,
-                    str(participant_id), what, int(unmasked), reason, request_id,
+                    str(participant_id), what, int(unmasked), sealed, request_id,
                 ),
             )  # fmt: skip
 
@@ -62,6 +69,10 @@ class AccessLog:
                 (str(participant_id),),
             )
         return [
-            AccessRecord(at, sub, role, pid, what, bool(unmasked), reason, rid)
+            AccessRecord(
+                at, sub, role, pid, what, bool(unmasked),
+                open_text(self.keyring, participant_id, reason) if reason is not None else None,
+                rid,
+            )
             for at, sub, role, pid, what, unmasked, reason, rid in rows
-        ]
+        ]  # fmt: skip

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import fields, is_dataclass
-from datetime import date, datetime
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from api import history
 from api.auth import Principal
 from api.deps import authenticate, components, request_id, require
+from api.history import HistoryCursor, Stream, plain
 from api.problems import PROBLEMS, ProblemError
 from domain.episode import Episode
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
-from domain.tracks import entry_id
 
 KnownAt = Annotated[
     datetime | None, Query(description="Answer as the ledger knew it at this moment (ISO 8601)")
@@ -29,9 +30,8 @@ Reason = Annotated[
         min_length=3, max_length=500, description="Why you read it (recorded); unmasks for auditors"
     ),
 ]
-COMMON = ("originator_id", "originator_version", "timestamp", "originator_topic")
-STAMP = ("occurred_on", "recorded_by", "recorded_role", "request_id")
-MASKED = "***"
+MASKED = history.MASKED
+_plain = plain  # the name reports import it by
 
 
 def offset_of(cursor: str | None) -> int:
@@ -48,42 +48,6 @@ def page(items: list[Any], limit: int, cursor: str | None) -> tuple[list[Any], s
     end = start + limit
     following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return items[start:end], following
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, UUID | date | datetime):
-        return str(value) if isinstance(value, UUID) else value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    return value
-
-
-def described(event: Any, kind: str, voided: set[str], show_data: bool) -> dict[str, Any]:
-    """One history line: what, when it happened, when recorded, by whom, why, and if voided."""
-    state = vars(event)
-    eid = str(entry_id(event.originator_id, event.originator_version))
-    data = {k: v for k, v in state.items() if k not in COMMON + STAMP}
-    if not show_data:
-        data = {k: MASKED for k in data}
-    return {
-        "event_id": eid,
-        "aggregate": kind,
-        "aggregate_id": str(event.originator_id),
-        "version": event.originator_version,
-        "type": type(event).__name__,
-        "occurred_on": event.occurred_on.isoformat(),
-        "recorded_at": event.timestamp.isoformat(),
-        "recorded_by": event.recorded_by,
-        "recorded_role": event.recorded_role,
-        "request_id": event.request_id,
-        "reason": state.get("reason"),
-        "voided": eid in voided,
-        "data": _plain(data),
-    }
 
 
 def may_read(principal: Principal, programs: set[UUID]) -> bool:
@@ -138,7 +102,7 @@ def router() -> APIRouter:
             data = ledger.load_as_known(
                 PersonalData, personal_data_id_for(participant_id), known_at
             )
-            personal = _plain(data.fields) if shown else {k: MASKED for k in data.fields}
+            personal = plain(data.fields) if shown else {k: MASKED for k in data.fields}
         record_access(request, principal, participant_id, "participant", shown, reason)
         return {
             "id": str(participant_id),
@@ -148,7 +112,11 @@ def router() -> APIRouter:
             "birth_year": person.birth_year,
             "prior_residence": person.prior_residence,
             "consents": person.consents,
-            "episodes": {program: ids for program, ids in person.episodes.items()},
+            "episodes": {
+                program: ids
+                for program, ids in person.episodes.items()
+                if may_read(principal, {UUID(program)})
+            },
             "erased": person.erased,
             "personal_data": personal,
             "position": ledger.recorder.max_notification_id() or 0,
@@ -161,22 +129,20 @@ def router() -> APIRouter:
         participant_id: UUID,
         known_at: KnownAt = None,
         limit: Limit = 100,
-        cursor: Cursor = None,
+        cursor: HistoryCursor = None,
         reason: Reason = None,
     ) -> dict[str, Any]:
         """Every event of the person and of their episodes, in recorded order (read recorded)."""
         ledger = components(request).ledger
         person = _readable(ledger, principal, Participant, participant_id, known_at)
-        programs = person.in_programs()
-        show = shows_personal_data(principal, programs, reason)
-        streams: list[tuple[str, UUID, bool]] = [("participant", participant_id, True)]
-        if personal_data_id_for(participant_id) in ledger.repository:
-            streams.append(("personal_data", personal_data_id_for(participant_id), show))
-        streams += [
-            ("episode", UUID(episode), True) for ids in person.episodes.values() for episode in ids
-        ]
-        answer = _history(ledger, streams, known_at, limit, cursor)
-        record_access(request, principal, participant_id, "history", show, reason)
+        personal = shows_personal_data(principal, person.in_programs(), reason)
+
+        streams = _person_streams(ledger, principal, person, known_at)
+        answer = history.page(
+            ledger, participant_id, streams,
+            known_at=known_at, limit=limit, cursor=cursor, personal=personal,
+        )  # fmt: skip
+        record_access(request, principal, participant_id, "history", personal, reason)
         return answer
 
     @records.get("/v1/episodes/{episode_id}", operation_id="get_episode")
@@ -221,14 +187,16 @@ def router() -> APIRouter:
         episode_id: UUID,
         known_at: KnownAt = None,
         limit: Limit = 100,
-        cursor: Cursor = None,
+        cursor: HistoryCursor = None,
     ) -> dict[str, Any]:
         """Every event of the episode, voided entries marked."""
         ledger = components(request).ledger
-        _readable(
-            ledger, principal, Episode, episode_id, known_at
-        )  # refuses a caller without access
-        return _history(ledger, [("episode", episode_id, True)], known_at, limit, cursor)
+        current = _readable(ledger, principal, Episode, episode_id, known_at)
+        voided = list(current.voided)
+        return history.page(
+            ledger, episode_id, [Stream("episode", episode_id, voided=lambda: voided)],
+            known_at=known_at, limit=limit, cursor=cursor, personal=False,
+        )  # fmt: skip
 
     @records.get("/v1/audit/access", operation_id="access_log")
     def access_log(
@@ -258,25 +226,28 @@ def _readable(
     return aggregate
 
 
-def _history(
-    ledger: Any,
-    streams: list[tuple[str, UUID, bool]],
-    known_at: datetime | None,
-    limit: int,
-    cursor: str | None,
-) -> dict[str, Any]:
-    events = [
-        (kind, event, show)
-        for kind, stream, show in streams
-        for event in ledger.recorded_events(stream, known_at)
+def _person_streams(
+    ledger: Any, principal: Principal, person: Participant, known_at: datetime | None
+) -> list[Stream]:
+    """The streams of a person's history, in a fixed order (the cursor's): the person, their
+    personal data, then each episode in the order opened. An episode the caller may not read
+    on its own is not read here either, nor is the line saying that the person joined it."""
+
+    def readable(event: Any) -> bool:
+        return not isinstance(event, Participant.JoinedProgram) or may_read(
+            principal, {event.program_id}
+        )
+
+    return [
+        Stream("participant", person.id, keep=readable),
+        Stream("personal_data", personal_data_id_for(person.id)),
+        *(
+            Stream(
+                "episode",
+                UUID(episode),
+                visible=may_read(principal, {UUID(program)}),
+                voided=partial(history.episode_voided, ledger, UUID(episode), known_at),
+            )
+            for program, episode in person.joined
+        ),
     ]
-    events.sort(key=lambda item: item[1].timestamp)
-    voided = {str(e.event_id) for _, e, _ in events if isinstance(e, Episode.EntryVoided)}
-    items, following = page(
-        [described(event, kind, voided, show) for kind, event, show in events], limit, cursor
-    )
-    return {
-        "items": items,
-        "next_cursor": following,
-        "position": ledger.recorder.max_notification_id() or 0,
-    }

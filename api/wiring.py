@@ -99,8 +99,9 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
         models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
         for model in models.values():
             model.create_tables()
+        access = AccessLog(store, ledger.keyring)  # readers' reasons sealed with the person's key
         components = Components(
-            settings, ledger, store, models, AccessLog(store), audit_chain(settings, store)
+            settings, ledger, store, models, access, audit_chain(settings, store)
         )
         components.seal.create_tables()
     if follow_in_process is None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import takewhile
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -92,6 +93,11 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+def _aware(moment: datetime) -> datetime:
+    """A moment without a zone is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class LedgerCore(SavingApplication):
     """The machinery under the ledger's commands; `Ledger` adds one method per command."""
 
@@ -163,14 +169,38 @@ class LedgerCore(SavingApplication):
             )
         return aggregate
 
-    def recorded_events(self, aggregate_id: UUID, known_at: datetime | None = None) -> list[Any]:
-        """The aggregate's events in order, only those recorded by `known_at` if given."""
-        events: list[Any] = list(self.events.get(aggregate_id))
-        if known_at is not None:
-            if known_at.tzinfo is None:  # a moment without a zone is taken as UTC
-                known_at = known_at.replace(tzinfo=UTC)
-            events = [e for e in events if e.timestamp <= known_at]
-        return events
+    def recorded_events(
+        self,
+        aggregate_id: UUID,
+        known_at: datetime | None = None,
+        *,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> list[Any]:
+        """The aggregate's events after version `after` in order, at most `limit` of them, and
+        only those recorded by `known_at` if given.
+
+        Each version was recorded after the one before it, so what was known at a moment is a
+        prefix of the stream: reading stops at the first event recorded later.
+        """
+        events: Iterator[Any] = self.events.get(aggregate_id, gt=after or None, limit=limit)
+        if known_at is None:
+            return list(events)
+        moment = _aware(known_at)
+        return list(takewhile(lambda event: event.timestamp <= moment, events))
+
+    def version_known_at(self, aggregate_id: UUID, known_at: datetime) -> int:
+        """The aggregate's last version recorded by `known_at` (0: none was), found by bisection
+        over the versions, one event read a step: a long stream is not replayed to find it."""
+        last = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        known, unknown = 0, (last[0].originator_version + 1 if last else 1)
+        while unknown - known > 1:
+            middle = (known + unknown) // 2
+            if self.recorded_events(aggregate_id, known_at, after=middle - 1, limit=1):
+                known = middle
+            else:
+                unknown = middle
+        return known
 
     def _uncache(self, aggregate_id: UUID) -> None:
         """Drop an aggregate from the library's cache: personal data is not kept in memory (an
@@ -181,13 +211,14 @@ class LedgerCore(SavingApplication):
                 cache.get(aggregate_id, evict=True)
 
     def load_as_known(self, cls: type[A], aggregate_id: UUID, known_at: datetime | None) -> A:
-        """The aggregate as it was known at `known_at` (now, if None)."""
+        """The aggregate as it was known at `known_at` (now, if None), from its latest snapshot
+        of that time on."""
         if known_at is None:
             return self.load(cls, aggregate_id)
-        events = self.recorded_events(aggregate_id, known_at)
-        aggregate: Any = None
-        for event in events:
-            aggregate = event.mutate(aggregate)
+        version = self.version_known_at(aggregate_id, known_at)
+        aggregate: object = None
+        if version:
+            aggregate = self.repository.get(aggregate_id, version=version)
         if not isinstance(aggregate, cls):
             raise NotFoundError(f"no {cls.__name__.lower()} {aggregate_id} known at {known_at}")
         return aggregate

@@ -46,8 +46,8 @@ class Participant(LedgerAggregate):
         self.prior_residence = prior_residence
         self.consents: list[str] = []
         self.erased = False
-        # program id (hex) -> ids (hex) of this person's episodes in it
-        self.episodes: dict[str, list[str]] = {}
+        # (program id, episode id), both hex, in the order the person's episodes were opened
+        self.joined: list[tuple[str, str]] = []
 
     class Registered(LedgerAggregate.Created):
         target_groups: list[str]
@@ -80,7 +80,7 @@ class Participant(LedgerAggregate):
         episode_id: UUID
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.episodes.setdefault(self.program_id.hex, []).append(self.episode_id.hex)
+            aggregate.joined.append((self.program_id.hex, self.episode_id.hex))
 
     class Erased(LedgerAggregate.Event):
         reason: str
@@ -169,8 +169,16 @@ class Participant(LedgerAggregate):
             **stamp(by, occurred_on),
         )
 
+    @property
+    def episodes(self) -> dict[str, list[str]]:
+        """Program id (hex) -> ids (hex) of this person's episodes in it."""
+        by_program: dict[str, list[str]] = {}
+        for program, episode in self.joined:
+            by_program.setdefault(program, []).append(episode)
+        return by_program
+
     def in_programs(self) -> set[UUID]:
-        return {UUID(program) for program in self.episodes}
+        return {UUID(program) for program, _ in self.joined}
 
     def check_not_erased(self) -> None:
         if self.erased:

@@ -1,13 +1,19 @@
 """Personal data sealed with a key of its own person (crypto-shredding).
 
-Only the facts of `PersonalData` events are sealed; their envelope (ids, version, timestamps, who
-recorded them) stays readable, so history and the audit chain keep working after the key is gone.
+Sealed are the facts of `PersonalData` events, and the free text of the person's own stream that
+may name or describe them (an erasure's reason, a consent's document reference). An event's
+envelope (ids, version, timestamps, who recorded it) stays readable, so history and the audit
+chain keep working after the key is gone; its sealed facts then read as erased. Events stored
+before a fact was sealed hold it in plain text, and are read as they are.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -16,7 +22,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from domain.personal_data import PersonalData
+from domain.participant import Participant
+from domain.personal_data import PersonalData, personal_data_id_for
 
 SEALED_FIELD = "sealed"
 ENVELOPE = frozenset(
@@ -24,11 +31,42 @@ ENVELOPE = frozenset(
      "occurred_on", "recorded_by", "recorded_role", "request_id"}
 )  # fmt: skip
 ERASED = "erased"
-# What a sealed event says once its key was destroyed: no values, only that they were erased.
-PLACEHOLDERS: dict[str, dict[str, Any]] = {
-    "Recorded": {"fields": {ERASED: True}},
-    "Corrected": {"changes": {}, "reason": ERASED},
+
+
+@dataclass(frozen=True)
+class Seal:
+    """Which facts of an event are sealed, under whose key, and what they read as once erased."""
+
+    # None: every fact outside the envelope
+    facts: frozenset[str] | None
+    # the stream whose key seals them, from the event's own stream
+    key_stream: Callable[[UUID], UUID]
+    erased: dict[str, Any]
+
+    def sealed(self, state: dict[str, Any]) -> frozenset[str]:
+        """The names of the sealed facts in an event's state."""
+        names = self.facts if self.facts is not None else frozenset(state) - ENVELOPE
+        return names & frozenset(state)
+
+
+def _itself(stream_id: UUID) -> UUID:
+    return stream_id
+
+
+SEALS: dict[type[Any], Seal] = {
+    PersonalData.Recorded: Seal(None, _itself, {"fields": {ERASED: True}}),
+    PersonalData.Corrected: Seal(None, _itself, {"changes": {}, "reason": ERASED}),
+    Participant.ConsentRecorded: Seal(
+        frozenset({"document_ref"}), personal_data_id_for, {"document_ref": ERASED}
+    ),
+    Participant.Erased: Seal(frozenset({"reason"}), personal_data_id_for, {"reason": ERASED}),
 }
+
+
+def sealed_facts(event: Any) -> frozenset[str]:
+    """The names of the event's facts that are personal data: shown only on a need to know."""
+    seal = SEALS.get(type(event))
+    return seal.sealed(vars(event)) if seal is not None else frozenset()
 
 
 class KeyRing(Protocol):
@@ -60,50 +98,77 @@ class MemoryKeyRing:
         self.destroyed.add(stream_id)
 
 
-def _sealed_topics() -> frozenset[str]:
-    return frozenset(get_topic(cls) for cls in (PersonalData.Recorded, PersonalData.Corrected))
-
-
 class SealingMapper(Mapper[UUID]):
-    """The library's mapper, sealing the facts of personal-data events with the person's key."""
+    """The library's mapper, sealing the personal facts of events with the person's key."""
 
     def __init__(self, transcoder: Transcoder, keyring: KeyRing) -> None:
         super().__init__(transcoder)
         self.keyring = keyring
-        self.sealed_topics = _sealed_topics()
+        self.seals = {get_topic(cls): seal for cls, seal in SEALS.items()}
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        if get_topic(type(domain_event)) not in self.sealed_topics:
+        seal = self.seals.get(get_topic(type(domain_event)))
+        if seal is None:
             return super().to_stored_event(domain_event)
-        key = self.keyring.key_for(domain_event.originator_id, create=True)
+        stream = domain_event.originator_id
+        key = self.keyring.key_for(seal.key_stream(stream), create=True)
         if key is None:
             raise PermissionError("this person's data was erased; nothing can be added to it")
         state = vars(domain_event)
-        facts = {k: v for k, v in state.items() if k not in ENVELOPE}
+        sealed = seal.sealed(state)
+        facts = {k: v for k, v in state.items() if k in sealed}
         nonce = os.urandom(12)
-        sealed = nonce + AESGCM(key).encrypt(
-            nonce, self.transcoder.encode(facts), domain_event.originator_id.bytes
-        )
+        ciphertext = nonce + AESGCM(key).encrypt(nonce, self.transcoder.encode(facts), stream.bytes)
         envelope = object.__new__(type(domain_event))
-        envelope.__dict__.update({k: v for k, v in state.items() if k in ENVELOPE})
-        envelope.__dict__[SEALED_FIELD] = base64.b64encode(sealed).decode()
+        envelope.__dict__.update({k: v for k, v in state.items() if k not in sealed})
+        envelope.__dict__[SEALED_FIELD] = base64.b64encode(ciphertext).decode()
         return super().to_stored_event(envelope)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event = super().to_domain_event(stored_event)
-        sealed = event.__dict__.pop(SEALED_FIELD, None)
-        if sealed is None:
+        seal = self.seals.get(stored_event.topic)
+        sealed = event.__dict__.pop(SEALED_FIELD, None) if seal is not None else None
+        if seal is None or sealed is None:  # not sealed, or stored before it was
             return event
         # Never raise here: an exception would stop every reader of the log, projections included.
-        facts = PLACEHOLDERS[type(event).__name__]
+        facts = deepcopy(seal.erased)
         stream = UUID(str(stored_event.originator_id))
-        key = self.keyring.key_for(stream, create=False)
+        key = self.keyring.key_for(seal.key_stream(stream), create=False)
         if key is not None:
             raw = base64.b64decode(sealed)
             try:
-                plain = AESGCM(key).decrypt(raw[:12], raw[12:], stream.bytes)
-                facts = self.transcoder.decode(plain)
+                facts = self.transcoder.decode(
+                    AESGCM(key).decrypt(raw[:12], raw[12:], stream.bytes)
+                )
             except InvalidTag:
-                facts = PLACEHOLDERS[type(event).__name__]
+                facts = deepcopy(seal.erased)
         event.__dict__.update(facts)
         return event
+
+
+SEALED_TEXT = "sealed:"
+
+
+def seal_text(keyring: KeyRing, participant_id: UUID, text: str) -> str:
+    """Free text about a person kept outside the events (why someone read their record), sealed
+    with their key: it reads as erased once they are."""
+    key = keyring.key_for(personal_data_id_for(participant_id), create=True)
+    if key is None:
+        return ERASED
+    nonce = os.urandom(12)
+    ciphertext = nonce + AESGCM(key).encrypt(nonce, text.encode(), participant_id.bytes)
+    return SEALED_TEXT + base64.b64encode(ciphertext).decode()
+
+
+def open_text(keyring: KeyRing, participant_id: UUID, stored: str) -> str:
+    """The text `seal_text` sealed; text stored before it was sealed, as it is."""
+    if not stored.startswith(SEALED_TEXT):
+        return stored
+    key = keyring.key_for(personal_data_id_for(participant_id), create=False)
+    if key is None:
+        return ERASED
+    raw = base64.b64decode(stored[len(SEALED_TEXT) :])
+    try:
+        return AESGCM(key).decrypt(raw[:12], raw[12:], participant_id.bytes).decode()
+    except InvalidTag:
+        return ERASED
