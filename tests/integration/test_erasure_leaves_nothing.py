@@ -1,0 +1,150 @@
+"""After an erasure no file of the store holds the person's key or data, on either store."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import Api, serve
+from tests.integration.erasure_scan import store_files, traces, wrapped_key
+
+PERSON = {
+    "full_name": "Зинаида Стёртова",
+    "snils": "112-233-445 95",
+    "phone": "+7 912 345 67 89",
+    "address": "Sadovaya street 17, Kunashak",
+    "birth_date": "1968-03-08",
+}
+CORRECTED_PHONE = "+7 999 000 11 22"
+VALUES = [*PERSON.values(), CORRECTED_PHONE, "11223344595", "Стёртова"]
+
+
+@pytest.fixture
+def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
+    with serve(store_url, tmp_path, key_encryption_key_file=tmp_path / "kek") as running:
+        yield running
+
+
+@pytest.fixture
+def sqlite_api(tmp_path: Path) -> Iterator[Api]:
+    # A short lock timeout: each wait for a reader of the key store lasts one second.
+    with serve(
+        f"sqlite:///{tmp_path}/ledger.sqlite3",
+        tmp_path,
+        key_encryption_key_file=tmp_path / "kek",
+        store_lock_timeout=1,
+    ) as running:
+        yield running
+
+
+def register(api: Api, personal_data: dict[str, str]) -> str:
+    answer = api.post(
+        "/v1/participants",
+        {"target_groups": ["homeless"], "settlement": "Kunashak", "birth_year": 1968,
+         "prior_residence": "street", "personal_data": personal_data},
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def a_person_with_neighbours(api: Api) -> tuple[str, list[str]]:
+    """The person, registered and corrected among others whose keys share the table's pages."""
+    before = [register(api, {"full_name": f"Before {n}"}) for n in range(20)]
+    person = register(api, PERSON)
+    correction = api.post(
+        f"/v1/participants/{person}/personal-data/corrections",
+        {"changes": {"phone": CORRECTED_PHONE}, "reason": "confirmed by phone", "occurred_on":
+         PERSON["birth_date"].replace("1968", "2024")},
+    )  # fmt: skip
+    assert correction.status_code == 201, correction.text
+    after = [register(api, {"full_name": f"After {n}"}) for n in range(20)]
+    return person, before + after
+
+
+def erase(api: Api, person: str, key: str = "erase-1") -> tuple[int, dict[str, str]]:
+    answer = api.post(
+        f"/v1/participants/{person}/erase", {"reason": "the person asked"}, role="admin",
+        **{"Idempotency-Key": key},
+    )  # fmt: skip
+    return answer.status_code, answer.json()
+
+
+def leftovers(api: Api, person: str, wrapped: str) -> list[str]:
+    return traces(
+        store_files(api.settings),
+        wrapped=wrapped,
+        kek=api.settings.kek(),
+        participant_id=person,
+        values=VALUES,
+    )
+
+
+def test_no_file_of_the_store_holds_an_erased_persons_key_or_data(api: Api) -> None:
+    person, neighbours = a_person_with_neighbours(api)
+    wrapped = wrapped_key(api.settings, person)
+    shown = api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
+    assert shown["personal_data"]["phone"] == CORRECTED_PHONE
+    assert "the wrapped key" in " ".join(leftovers(api, person, wrapped)), "the scan sees keys"
+
+    status, body = erase(api, person)
+
+    assert status == 201, body
+    assert leftovers(api, person, wrapped) == []
+    shown = api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
+    assert shown["personal_data"] == {"erased": True}
+    for neighbour in (neighbours[0], neighbours[-1]):
+        kept = api.get(f"/v1/participants/{neighbour}", role="admin", reason="check").json()
+        assert kept["personal_data"]["full_name"].split()[0] in ("Before", "After")
+
+
+def hold_a_read_transaction(keys_file: str) -> sqlite3.Connection:
+    """Another process's reader in the middle of a transaction on the key store."""
+    reader = sqlite3.connect(keys_file, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM personal_data_keys").fetchone()
+    return reader
+
+
+def test_an_erasure_waits_for_a_reader_of_the_key_store_and_then_leaves_nothing(
+    sqlite_api: Api,
+) -> None:
+    person, _ = a_person_with_neighbours(sqlite_api)
+    wrapped = wrapped_key(sqlite_api.settings, person)
+    reader = hold_a_read_transaction(sqlite_api.settings.key_env()["SQLITE_DBNAME"])
+    done = threading.Timer(1.5, reader.rollback)
+    done.start()
+
+    status, body = erase(sqlite_api, person)
+
+    done.join()
+    reader.close()
+    assert status == 201, body
+    assert leftovers(sqlite_api, person, wrapped) == []
+
+
+def test_an_erasure_that_cannot_empty_the_write_ahead_log_says_so_and_finishes_when_repeated(
+    sqlite_api: Api,
+) -> None:
+    person, _ = a_person_with_neighbours(sqlite_api)
+    wrapped = wrapped_key(sqlite_api.settings, person)
+    reader = hold_a_read_transaction(sqlite_api.settings.key_env()["SQLITE_DBNAME"])
+
+    status, body = erase(sqlite_api, person)
+
+    assert (status, body["code"]) == (503, "erasure_incomplete"), body
+    assert "Idempotency-Key" in body["detail"]
+    shown = sqlite_api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
+    assert shown["personal_data"] == {"erased": True}
+    listed = sqlite_api.settings.erasure_list().read_text()
+    assert person in listed
+    reader.rollback()
+    reader.close()
+
+    status, body = erase(sqlite_api, person)  # the same Idempotency-Key: a replay
+
+    assert (status, body["id"]) == (200, person), body
+    assert leftovers(sqlite_api, person, wrapped) == []
