@@ -19,6 +19,7 @@ from uuid import UUID
 
 from api.keyring import KeyNotDestroyedError, SqlKeyRing
 from api.problems import ProblemError
+from domain import cooperative
 from domain.application import CommandResult, Context
 from domain.base import Actor, NotFoundError
 from domain.ledger import Ledger
@@ -87,6 +88,9 @@ class ErasureList:
 class ListingLedger(Ledger):
     """The Ledger that lists each erasure before it answers, and says so when one is incomplete."""
 
+    # The library names tables and settings after the class: the same store as the Ledger's.
+    name = "Ledger"
+
     def __init__(self, *args: Any, erasures: ErasureList, **kwargs: Any) -> None:
         self.erasures = erasures
         super().__init__(*args, **kwargs)
@@ -112,10 +116,14 @@ class ListingLedger(Ledger):
             result = super().erase_participant(ctx, participant_id, reason=reason)
         except KeyNotDestroyedError:
             # Recorded; only the key's bytes may linger. A restore must erase them again too.
-            self.erasures.append(participant_id, ctx.actor.request_id)
+            self._list(participant_id, ctx)
             raise
-        self.erasures.append(participant_id, ctx.actor.request_id)
+        self._list(participant_id, ctx)
         return result
+
+    def _list(self, participant_id: UUID, ctx: Context) -> None:
+        # An fsync: on the event loop, the command pauses for it.
+        cooperative.blocking(self.erasures.append, participant_id, ctx.actor.request_id)
 
 
 @dataclass

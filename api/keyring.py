@@ -95,6 +95,10 @@ class SqlKeyRing:
         with self._lock:
             for stream_id in doomed:
                 self._cache.pop(stream_id, None)
+        # Seconds of work, or of waiting for readers: on the event loop, the command pauses.
+        cooperative.blocking(self._delete_and_rewrite, doomed)
+
+    def _delete_and_rewrite(self, doomed: list[UUID]) -> None:
         with self.store.transaction() as tx:
             tx.executemany(
                 "DELETE FROM personal_data_keys WHERE stream_id = ?", [(str(s),) for s in doomed]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,12 +130,22 @@ def test_an_erasure_waits_for_a_reader_of_the_key_store_and_then_leaves_nothing(
 def test_an_erasure_that_cannot_empty_the_write_ahead_log_says_so_and_finishes_when_repeated(
     sqlite_api: Api,
 ) -> None:
-    person, _ = a_person_with_neighbours(sqlite_api)
+    person, neighbours = a_person_with_neighbours(sqlite_api)
+    neighbour = neighbours[0]
     wrapped = wrapped_key(sqlite_api.settings, person)
     reader = hold_a_read_transaction(sqlite_api.settings.key_env()["SQLITE_DBNAME"])
+    answers: list[tuple[int, dict[str, str]]] = []
+    erasing = threading.Thread(target=lambda: answers.append(erase(sqlite_api, person)))
+    erasing.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    other = sqlite_api.get(f"/v1/participants/{neighbour}", role="admin", reason="check")
+    waited = time.monotonic() - started
+    erasing.join()
+    ((status, body),) = answers
 
-    status, body = erase(sqlite_api, person)
-
+    assert other.status_code == 200, other.text
+    assert waited < 0.5, "the erasure's wait held other requests up"
     assert (status, body["code"]) == (503, "erasure_incomplete"), body
     assert "Idempotency-Key" in body["detail"]
     shown = sqlite_api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
