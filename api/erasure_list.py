@@ -68,9 +68,8 @@ class ErasureList:
                     os.close(directory)
 
     def read(self) -> list[Listed]:
-        """Every line; a line that names no participant id stops the reading (ValueError)."""
-        if not self.path.exists():
-            return []
+        """Every line; a line that names no participant id stops the reading (ValueError), and
+        so does a missing file (FileNotFoundError): a mistyped path must not look like "none"."""
         listed = []
         for number, line in enumerate(self.path.read_text().splitlines(), start=1):
             if not line.strip() or line.startswith("#"):

@@ -111,8 +111,8 @@ class ReadStore:
         (VACUUM, SQLite's WAL checkpoint). Nothing is tracked through it."""
         datastore = self.factory.datastore  # type: ignore[attr-defined]
         if not self.postgres:
-            with datastore.get_connection(commit=True) as conn:
-                yield Tx(conn.cursor(), self.recorder, self.postgres)
+            with datastore.get_connection(commit=True) as conn, conn.cursor() as cursor:
+                yield Tx(cursor, self.recorder, self.postgres)
             return
         with datastore.get_connection() as conn, conn.cursor() as cursor:
             # A session setting on a pooled connection: put back before the pool has it again.

@@ -158,3 +158,20 @@ def test_only_recorded_erasures_are_listed_and_a_line_holds_no_personal_data(
     assert at.endswith("+00:00")
     for value in VALUES:
         assert value not in lines[0]
+
+
+def test_reapply_refuses_a_list_it_cannot_read_and_names_the_line(tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path}/ledger.sqlite3"
+    listed = tmp_path / "erasures.list"
+    listed.write_text(
+        "# erased on request\n00000000-0000-4000-8000-000000000001\t2024-06-01\t-\nIvan Ivanov\n"
+    )
+
+    bad = reapply(store_url, tmp_path)
+    missing = reapply(store_url, tmp_path, str(tmp_path / "typo.list"))
+
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert f"{listed}:3: not a participant id" in bad.stderr
+    assert "Ivan" not in bad.stderr
+    assert missing.returncode == 2
+    assert "typo.list" in missing.stderr
