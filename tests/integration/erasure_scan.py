@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
@@ -38,6 +39,38 @@ def wrapped_key(settings: Settings, participant_id: str) -> str:
             row = pg.execute(query, (stream,)).fetchone()
     assert row, "the person has no key to capture"
     return str(row[0])
+
+
+def analyze(settings: Settings) -> None:
+    """Gather the planner's statistics on the key table, as autovacuum does now and then."""
+    env = settings.key_env()
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        with sqlite3.connect(env["SQLITE_DBNAME"]) as conn:
+            conn.execute("ANALYZE")
+        conn.close()
+        return
+    with psycopg.connect(_server(settings), autocommit=True) as pg:
+        pg.execute(f'ANALYZE "{env["POSTGRES_SCHEMA"]}".personal_data_keys')
+
+
+def an_older_transaction(settings: Settings) -> Callable[[], None]:
+    """A transaction of another process, open from before the erasure; returns its end.
+
+    SQLite: a reader inside a transaction on the key file (the WAL cannot be emptied under it).
+    PostgreSQL: a snapshot in the same database, touching no table (a deleted row stays in the
+    table's file, for it, through VACUUM FULL)."""
+    env = settings.key_env()
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        reader = sqlite3.connect(
+            env["SQLITE_DBNAME"], isolation_level=None, check_same_thread=False
+        )
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM personal_data_keys").fetchone()
+        return reader.close  # closing ends the transaction
+    pg = psycopg.connect(_server(settings))
+    pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    pg.execute("SELECT 1").fetchone()
+    return pg.close
 
 
 def store_files(settings: Settings) -> dict[str, bytes]:

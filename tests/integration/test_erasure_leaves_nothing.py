@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import Api, serve
-from tests.integration.erasure_scan import store_files, traces, wrapped_key
+from tests.integration.erasure_scan import (
+    an_older_transaction,
+    analyze,
+    store_files,
+    traces,
+    wrapped_key,
+)
 
 PERSON = {
     "full_name": "Зинаида Стёртова",
@@ -26,18 +31,9 @@ VALUES = [*PERSON.values(), CORRECTED_PHONE, "11223344595", "Стёртова"]
 
 @pytest.fixture
 def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
-    with serve(store_url, tmp_path, key_encryption_key_file=tmp_path / "kek") as running:
-        yield running
-
-
-@pytest.fixture
-def sqlite_api(tmp_path: Path) -> Iterator[Api]:
-    # A short lock timeout: each wait for a reader of the key store lasts one second.
+    # A short lock timeout: on SQLite each wait for a reader of the key store lasts one second.
     with serve(
-        f"sqlite:///{tmp_path}/ledger.sqlite3",
-        tmp_path,
-        key_encryption_key_file=tmp_path / "kek",
-        store_lock_timeout=1,
+        store_url, tmp_path, key_encryption_key_file=tmp_path / "kek", store_lock_timeout=1
     ) as running:
         yield running
 
@@ -87,6 +83,7 @@ def leftovers(api: Api, person: str, wrapped: str) -> list[str]:
 def test_no_file_of_the_store_holds_an_erased_persons_key_or_data(api: Api) -> None:
     person, neighbours = a_person_with_neighbours(api)
     wrapped = wrapped_key(api.settings, person)
+    analyze(api.settings)
     shown = api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
     assert shown["personal_data"]["phone"] == CORRECTED_PHONE
     assert "the wrapped key" in " ".join(leftovers(api, person, wrapped)), "the scan sees keys"
@@ -102,44 +99,34 @@ def test_no_file_of_the_store_holds_an_erased_persons_key_or_data(api: Api) -> N
         assert kept["personal_data"]["full_name"].split()[0] in ("Before", "After")
 
 
-def hold_a_read_transaction(keys_file: str) -> sqlite3.Connection:
-    """Another process's reader in the middle of a transaction on the key store."""
-    reader = sqlite3.connect(keys_file, isolation_level=None, check_same_thread=False)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM personal_data_keys").fetchone()
-    return reader
-
-
-def test_an_erasure_waits_for_a_reader_of_the_key_store_and_then_leaves_nothing(
-    sqlite_api: Api,
+def test_an_erasure_waits_for_a_transaction_older_than_it_and_then_leaves_nothing(
+    api: Api,
 ) -> None:
-    person, _ = a_person_with_neighbours(sqlite_api)
-    wrapped = wrapped_key(sqlite_api.settings, person)
-    reader = hold_a_read_transaction(sqlite_api.settings.key_env()["SQLITE_DBNAME"])
-    done = threading.Timer(1.5, reader.rollback)
+    person, _ = a_person_with_neighbours(api)
+    wrapped = wrapped_key(api.settings, person)
+    release = an_older_transaction(api.settings)
+    done = threading.Timer(1.5, release)
     done.start()
 
-    status, body = erase(sqlite_api, person)
+    status, body = erase(api, person)
 
     done.join()
-    reader.close()
     assert status == 201, body
-    assert leftovers(sqlite_api, person, wrapped) == []
+    assert leftovers(api, person, wrapped) == []
 
 
-def test_an_erasure_that_cannot_empty_the_write_ahead_log_says_so_and_finishes_when_repeated(
-    sqlite_api: Api,
+def test_an_erasure_that_an_older_transaction_keeps_from_finishing_says_so_and_finishes_later(
+    api: Api,
 ) -> None:
-    person, neighbours = a_person_with_neighbours(sqlite_api)
-    neighbour = neighbours[0]
-    wrapped = wrapped_key(sqlite_api.settings, person)
-    reader = hold_a_read_transaction(sqlite_api.settings.key_env()["SQLITE_DBNAME"])
+    person, neighbours = a_person_with_neighbours(api)
+    wrapped = wrapped_key(api.settings, person)
+    release = an_older_transaction(api.settings)
     answers: list[tuple[int, dict[str, str]]] = []
-    erasing = threading.Thread(target=lambda: answers.append(erase(sqlite_api, person)))
+    erasing = threading.Thread(target=lambda: answers.append(erase(api, person)))
     erasing.start()
     time.sleep(0.5)
     started = time.monotonic()
-    other = sqlite_api.get(f"/v1/participants/{neighbour}", role="admin", reason="check")
+    other = api.get(f"/v1/participants/{neighbours[0]}", role="admin", reason="check")
     waited = time.monotonic() - started
     erasing.join()
     ((status, body),) = answers
@@ -148,14 +135,12 @@ def test_an_erasure_that_cannot_empty_the_write_ahead_log_says_so_and_finishes_w
     assert waited < 0.5, "the erasure's wait held other requests up"
     assert (status, body["code"]) == (503, "erasure_incomplete"), body
     assert "Idempotency-Key" in body["detail"]
-    shown = sqlite_api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
+    shown = api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
     assert shown["personal_data"] == {"erased": True}
-    listed = sqlite_api.settings.erasure_list().read_text()
-    assert person in listed
-    reader.rollback()
-    reader.close()
+    assert person in api.settings.erasure_list().read_text()
+    release()
 
-    status, body = erase(sqlite_api, person)  # the same Idempotency-Key: a replay
+    status, body = erase(api, person)  # the same Idempotency-Key: a replay
 
     assert (status, body["id"]) == (200, person), body
-    assert leftovers(sqlite_api, person, wrapped) == []
+    assert leftovers(api, person, wrapped) == []
