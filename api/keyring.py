@@ -22,8 +22,8 @@ KEYS_DDL = (
 )
 # Other processes may destroy a key: a cached one is trusted this long.
 CACHE_SECONDS = 30.0
-# An erasure waits for readers of the store this many times (each up to the store's lock timeout)
-# before it gives up and says the erasure is incomplete.
+# An erasure waits for readers of the store, or for transactions older than it, this many times
+# (each up to the store's lock timeout) before it gives up and says the erasure is incomplete.
 PURGE_ATTEMPTS = 3
 
 
@@ -143,35 +143,61 @@ def _rewrite_sqlite(store: ReadStore) -> None:
 
 def _rewrite_postgres(store: ReadStore, deleted_by: str) -> None:
     """VACUUM FULL copies the rows into a new file and drops the old one at commit, but it copies
-    a deleted row too while any transaction older than the delete may still see it. Its cutoff
-    becomes the table's new relfrozenxid: once that is past the deleting transaction, the row
-    was left behind. Else an older transaction was running: wait, and rewrite again.
+    a deleted row too while a transaction older than the delete runs, in any database of the
+    cluster (its id holds back the snapshots taken here). So: wait for those to end, rewrite,
+    and check that the rewrite's cutoff (the table's new relfrozenxid) is past the delete; a
+    snapshot older than the delete in this database (a long REPEATABLE READ report) still holds
+    it: wait a second and rewrite again.
 
     It holds the table's ACCESS EXCLUSIVE lock meanwhile (every read of a key waits: 0.1-0.2 s
     with 10,000 keys, 1.3-1.6 s with 100,000, measured here); a lock timeout keeps it from
     queueing every reader behind a long transaction.
     """
+    patience = store.factory.datastore.lock_timeout or 5  # type: ignore[attr-defined]
     with store.outside_transaction() as tx:
-        tx.execute("SET lock_timeout = '2s'")
+        tx.execute(f"SET lock_timeout = '{int(patience)}s'")
         try:
             for attempt in range(PURGE_ATTEMPTS):
-                time.sleep(attempt)
+                time.sleep(min(attempt, 1))
+                if not _older_transactions_ended(tx, deleted_by, patience):
+                    continue
                 try:
                     tx.execute("VACUUM (FULL, FREEZE) personal_data_keys")
                 except psycopg.errors.LockNotAvailable:
                     continue
-                left_behind = tx.execute(
-                    "SELECT age(relfrozenxid) < age(?::text::xid) FROM pg_class"
-                    " WHERE oid = 'personal_data_keys'::regclass",
-                    (deleted_by,),
-                )
-                if left_behind[0][0]:
+                if _rewrite_left_it_behind(tx, deleted_by):
                     return
         finally:
             tx.execute("RESET lock_timeout")
     raise KeyNotDestroyedError(
         "the key table stayed locked, or a transaction older than the erasure kept running"
     )
+
+
+def _older_transactions_ended(tx: Tx, deleted_by: str, seconds: float) -> bool:
+    """Whether every transaction that wrote and began before the delete has ended (waiting)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        rows = tx.execute(
+            "SELECT age(pg_snapshot_xmin(pg_current_snapshot())::xid) < age(?::text::xid)",
+            (deleted_by,),
+        )
+        if rows[0][0]:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def _rewrite_left_it_behind(tx: Tx, deleted_by: str) -> bool:
+    """Whether the last VACUUM FULL's cutoff came after the delete: then it copied no version
+    of the deleted row (a deleted row is copied while the deleting id is not before it)."""
+    rows = tx.execute(
+        "SELECT age(relfrozenxid) < age(?::text::xid) FROM pg_class"
+        " WHERE oid = 'personal_data_keys'::regclass",
+        (deleted_by,),
+    )
+    return bool(rows[0][0])
 
 
 def _keep_out_of_statistics(tx: Tx) -> None:

@@ -100,11 +100,12 @@ def test_no_file_of_the_store_holds_an_erased_persons_key_or_data(api: Api) -> N
 
 
 def test_an_erasure_waits_for_a_transaction_older_than_it_and_then_leaves_nothing(
-    api: Api,
+    api: Api, request: pytest.FixtureRequest
 ) -> None:
     person, _ = a_person_with_neighbours(api)
     wrapped = wrapped_key(api.settings, person)
     release = an_older_transaction(api.settings)
+    request.addfinalizer(release)
     done = threading.Timer(1.5, release)
     done.start()
 
@@ -116,11 +117,12 @@ def test_an_erasure_waits_for_a_transaction_older_than_it_and_then_leaves_nothin
 
 
 def test_an_erasure_that_an_older_transaction_keeps_from_finishing_says_so_and_finishes_later(
-    api: Api,
+    api: Api, request: pytest.FixtureRequest
 ) -> None:
     person, neighbours = a_person_with_neighbours(api)
     wrapped = wrapped_key(api.settings, person)
     release = an_older_transaction(api.settings)
+    request.addfinalizer(release)
     answers: list[tuple[int, dict[str, str]]] = []
     erasing = threading.Thread(target=lambda: answers.append(erase(api, person)))
     erasing.start()
