@@ -1,4 +1,4 @@
-"""The `ledger` command: serve, project, rebuild."""
+"""The `ledger` command: serve, project, rebuild, and the operator's other tools."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from api.app import create_app
 from api.audit_export import export_audit
 from api.auth import ROLES, mint
 from api.bulk_import import WORKERS, import_file
+from api.erasure_list import ErasureList, reapply
+from api.keyring import KeyNotDestroyedError
 from api.pg_append import Wakeup
 from api.settings import Settings
 from projections.rebuild import rebuild
@@ -26,7 +28,7 @@ from projections.runner import Follower
 from projections.seal import verify
 
 
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description="Service-episode ledger")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the HTTP API")
@@ -57,11 +59,17 @@ def main(argv: list[str] | None = None) -> None:
         "export-audit", help="write events and signed checkpoints (NDJSON)"
     )
     export.add_argument("file", help="where to write the export")
+    _add_erasures(commands.add_parser("erasures", help="the erasures listed outside the store"))
     token = commands.add_parser("token", help="mint a development token (embedded HS256 secret)")
     token.add_argument("--sub", required=True, help="the subject, e.g. a staff id")
     token.add_argument("--role", action="append", required=True, choices=ROLES)
     token.add_argument("--program", action="append", default=[], help="program code, or *")
     token.add_argument("--hours", type=float, default=12)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
 
@@ -81,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_verify(settings))
     elif args.command == "export-audit":
         _export(settings, args.file)
+    elif args.command == "erasures":
+        sys.exit(_reapply_erasures(settings, Path(args.file) if args.file else None))
     elif args.command == "token":
         print(mint(settings, args.sub, args.role, args.program, args.hours))
     elif args.command == "project":
@@ -91,6 +101,17 @@ def main(argv: list[str] | None = None) -> None:
         if not names or unknown:
             parser.error(f"name read models from {sorted(READ_MODELS)} or give --all")
         _rebuild(settings, names)
+
+
+def _add_erasures(erasures: argparse.ArgumentParser) -> None:
+    erasure_commands = erasures.add_subparsers(dest="erasures_command", required=True)
+    reapplying = erasure_commands.add_parser(
+        "reapply",
+        help="erase every listed participant again, e.g. after restoring a backup (idempotent)",
+    )
+    reapplying.add_argument(
+        "file", nargs="?", help="the list (default: LEDGER_ERASURE_LIST_FILE or var/erasures.list)"
+    )
 
 
 def _print_welcome(settings: Settings, host: str, port: int) -> None:
@@ -177,6 +198,31 @@ def _verify(settings: Settings) -> int:
     finding = result.finding
     print(f"TAMPERED at position {finding.position}: {finding.kind} ({finding.detail})")
     return 1
+
+
+def _reapply_erasures(settings: Settings, path: Path | None) -> int:
+    """Exit 0 once every listed person is erased and their key's bytes are gone; 1 if the key
+    store could not be rewritten (nothing is claimed); 2 if the list cannot be read."""
+    erasure_list = ErasureList(path or settings.erasure_list())
+    try:
+        listed = erasure_list.read()
+    except (OSError, ValueError) as error:
+        print(f"cannot read the erasure list: {error}", file=sys.stderr)
+        return 2
+    ledger = wiring.ledger_for(settings)
+    try:
+        report = reapply(ledger, listed)
+    except KeyNotDestroyedError as error:
+        print(f"INCOMPLETE: {error}; run this command again", file=sys.stderr)
+        return 1
+    finally:
+        ledger.close()
+    print(f"{report.listed} participants listed in {erasure_list.path}; their keys are destroyed")
+    for participant_id in report.recorded:
+        print(f"recorded again: {participant_id} (the restored log lacked the erasure)")
+    for participant_id in report.unknown:
+        print(f"unknown to this log: {participant_id} (registered after the backup?)")
+    return 0
 
 
 def _export(settings: Settings, path: str) -> None:

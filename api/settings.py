@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     key_encryption_key: str | None = None
     key_encryption_key_file: Path = Path("var/key-encryption-key")
 
+    # Every erasure is listed here (participant id, when, request id) before it is answered, so
+    # that a restored backup can be made to forget the same people (`ledger erasures reapply`).
+    # Keep it out of the database's backups and never restore it over a newer one. Default:
+    # erasures.list beside the SQLite file (var/), or var/erasures.list on PostgreSQL.
+    erasure_list_file: Path | None = None
+
     # Signs the audit chain's checkpoints (Ed25519, 32 raw bytes base64); default: generated.
     seal_signing_key: str | None = None
     seal_signing_key_file: Path = Path("var/seal-signing-key")
@@ -96,6 +102,14 @@ class Settings(BaseSettings):
     def kek(self) -> bytes:
         """The key-encryption key, from the environment or generated into var/ on first start."""
         return self._secret(self.key_encryption_key, self.key_encryption_key_file)
+
+    def erasure_list(self) -> Path:
+        if self.erasure_list_file is not None:
+            return self.erasure_list_file
+        env = self.event_store_env()
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            return Path(env["SQLITE_DBNAME"]).with_name("erasures.list")
+        return Path("var/erasures.list")
 
     def read_model_env(self) -> dict[str, str]:
         """Where read models live: beside the events on PostgreSQL, their own file on SQLite."""

@@ -14,6 +14,7 @@ import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api.access_log import AccessLog
+from api.erasure_list import ErasureList, ListingLedger
 from api.keyring import SqlKeyRing
 from api.observability import Metrics
 from api.pg_append import one_trip_insert
@@ -64,8 +65,9 @@ def schema_turn(settings: Settings) -> Iterator[None]:
         yield
 
 
-def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Ledger:
-    """The Ledger on the configured store, with the key ring of personal data beside it."""
+def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> ListingLedger:
+    """The Ledger on the configured store, with the key ring of personal data beside it and
+    the list of erasures outside it."""
     kek = settings.kek()
     fingerprint_key = hmac.new(kek, b"idempotency fingerprints", hashlib.sha256).digest()
     env = settings.event_store_env()
@@ -74,7 +76,13 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Led
     env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     with schema_turn(settings):
         keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
-        ledger = Ledger(env=env, clock=clock, keyring=keyring, fingerprint_key=fingerprint_key)
+        ledger = ListingLedger(
+            env=env,
+            clock=clock,
+            keyring=keyring,
+            fingerprint_key=fingerprint_key,
+            erasures=ErasureList(settings.erasure_list()),
+        )
         if isinstance(ledger.recorder, PostgresApplicationRecorder):
             ledger.committer.insert = one_trip_insert(ledger.recorder)
     ledger.committer.max_waiting = settings.commit_queue_limit

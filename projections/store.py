@@ -105,6 +105,23 @@ class ReadStore:
                 )
             yield Tx(cursor, self.recorder, self.postgres)
 
+    @contextmanager
+    def outside_transaction(self) -> Iterator[Tx]:
+        """A connection in autocommit, for statements that refuse to run inside a transaction
+        (VACUUM, SQLite's WAL checkpoint). Nothing is tracked through it."""
+        datastore = self.factory.datastore  # type: ignore[attr-defined]
+        if not self.postgres:
+            with datastore.get_connection(commit=True) as conn, conn.cursor() as cursor:
+                yield Tx(cursor, self.recorder, self.postgres)
+            return
+        with datastore.get_connection() as conn, conn.cursor() as cursor:
+            # A session setting on a pooled connection: put back before the pool has it again.
+            cursor.execute(SQL("SET search_path TO {}").format(Identifier(datastore.schema)))
+            try:
+                yield Tx(cursor, self.recorder, self.postgres)
+            finally:
+                cursor.execute("RESET search_path")
+
     def position(self, tracking_name: str) -> int:
         return self.recorder.max_tracking_id(tracking_name) or 0
 

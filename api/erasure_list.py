@@ -1,0 +1,169 @@
+"""Erased participants listed in a file outside the database, to erase them again after a restore.
+
+A backup taken before an erasure still holds the person's key. The list is what a restored copy
+is made to forget again with (`ledger erasures reapply`): one line per erasure, the participant's
+id (random, no personal data), when, and the request that asked for it, tab-separated.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from api.keyring import KeyNotDestroyedError, SqlKeyRing
+from api.problems import ProblemError
+from domain import cooperative
+from domain.application import CommandResult, Context
+from domain.base import Actor, NotFoundError
+from domain.ledger import Ledger
+from domain.participant import Participant, ParticipantErasedError
+from domain.personal_data import personal_data_id_for
+
+# A request id is the client's X-Request-ID when it sends one: only a plain token is copied.
+PLAIN_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+REAPPLIER = "ledger erasures reapply"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of the list."""
+
+    participant_id: UUID
+    at: str
+    request_id: str
+
+
+class ErasureList:
+    """An append-only file; each line is on disk (fsync) before the erasure is acknowledged."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, participant_id: UUID, request_id: str) -> None:
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        request = request_id if PLAIN_ID.fullmatch(request_id) else "-"
+        line = f"{participant_id}\t{at}\t{request}\n".encode()
+        with self._lock:
+            new = not self.path.exists()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if new:  # the file's name must survive a crash as well as its line
+                directory = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(directory)
+                finally:
+                    os.close(directory)
+
+    def read(self) -> list[Listed]:
+        """Every line; a line that names no participant id stops the reading (ValueError), and
+        so does a missing file (FileNotFoundError): a mistyped path must not look like "none"."""
+        listed = []
+        for number, line in enumerate(self.path.read_text().splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            try:
+                participant_id = UUID(parts[0].strip())
+            except ValueError:
+                raise ValueError(f"{self.path}:{number}: not a participant id") from None
+            at = parts[1] if len(parts) > 1 else ""
+            listed.append(Listed(participant_id, at, parts[2] if len(parts) > 2 else ""))
+        return listed
+
+
+class ListingLedger(Ledger):
+    """The Ledger that lists each erasure before it answers, and says so when one is incomplete."""
+
+    # The library names tables and settings after the class: the same store as the Ledger's.
+    name = "Ledger"
+
+    def __init__(self, *args: Any, erasures: ErasureList, **kwargs: Any) -> None:
+        self.erasures = erasures
+        super().__init__(*args, **kwargs)
+
+    def erase_participant(
+        self, ctx: Context, participant_id: UUID, *, reason: str
+    ) -> CommandResult:
+        try:
+            return self.erase_and_list(ctx, participant_id, reason=reason)
+        except KeyNotDestroyedError as error:
+            raise ProblemError(
+                503,
+                "erasure_incomplete",
+                "The erasure is recorded, but the key store could not be rewritten yet",
+                f"{error}. Send the same request again with the same Idempotency-Key, or run"
+                " `ledger erasures reapply`.",
+                {"Retry-After": "5"},
+            ) from error
+
+    def erase_and_list(self, ctx: Context, participant_id: UUID, *, reason: str) -> CommandResult:
+        """Erase, and list the erasure once it is recorded (a refused one is not listed)."""
+        try:
+            result = super().erase_participant(ctx, participant_id, reason=reason)
+        except KeyNotDestroyedError:
+            # Recorded; only the key's bytes may linger. A restore must erase them again too.
+            self._list(participant_id, ctx)
+            raise
+        self._list(participant_id, ctx)
+        return result
+
+    def _list(self, participant_id: UUID, ctx: Context) -> None:
+        # An fsync: on the event loop, the command pauses for it.
+        cooperative.blocking(self.erasures.append, participant_id, ctx.actor.request_id)
+
+
+@dataclass
+class Reapplied:
+    """What `reapply` did: keys destroyed for every listed id, and erasures recorded again."""
+
+    listed: int = 0
+    recorded: list[UUID] = field(default_factory=list)
+    unknown: list[UUID] = field(default_factory=list)
+
+
+def reapply(ledger: ListingLedger, listed: Iterable[Listed]) -> Reapplied:
+    """Erase every listed participant again (idempotent): record `Participant.Erased` where the
+    log lacks it, then destroy every listed key, whether the log knows the person or not.
+
+    Raises KeyNotDestroyedError if the key store could not be rewritten in the end.
+    """
+    by_id = {entry.participant_id: entry for entry in listed}
+    report = Reapplied(listed=len(by_id))
+    for participant_id, entry in by_id.items():
+        try:
+            erased = ledger.load(Participant, participant_id).erased
+        except NotFoundError:
+            report.unknown.append(participant_id)  # registered after the backup was taken
+            continue
+        if erased:
+            continue
+        reason = f"re-applied from the erasure list: erased {entry.at or 'earlier'}"
+        try:
+            # The original request's id, so the recorded event points back at it.
+            actor = Actor(REAPPLIER, "admin", "" if entry.request_id == "-" else entry.request_id)
+            ledger.erase_and_list(Context(actor), participant_id, reason=reason)
+        except ParticipantErasedError:
+            continue  # erased meanwhile by someone else
+        except KeyNotDestroyedError:
+            pass  # recorded; the rewrite below tries again, and raises if it still cannot
+        report.recorded.append(participant_id)
+    keys = [personal_data_id_for(participant_id) for participant_id in by_id]
+    if isinstance(ledger.keyring, SqlKeyRing):
+        ledger.keyring.destroy_all(keys)  # one rewrite of the key store for all of them
+    else:
+        for key in keys:
+            ledger.keyring.destroy(key)
+    return report
