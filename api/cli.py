@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -20,10 +21,21 @@ from api.auth import ROLES, mint
 from api.bulk_import import WORKERS, import_file
 from api.pg_append import Wakeup
 from api.settings import Settings
+from projections.checkpoints import TrustedFileError, read_trusted
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
 from projections.runner import Follower
-from projections.seal import verify
+from projections.seal_verify import EXIT_CODES, summary, verify
+
+VERIFY_HELP = """Recompute the audit chain over every stored event and check its signed checkpoints.
+
+exit codes:
+  0  OK: every event is sealed (under a signed checkpoint) and the log matches its seal
+  1  TAMPERED: names the first position where the log, its seal or a trusted checkpoint disagree
+  2  the command line or a --trusted file cannot be used
+  3  NOT SEALED: what is sealed holds, but events after the last signed checkpoint are not yet
+     sealed (named from the first); a seal that lags or is stopped, or rows appended behind it
+"""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         "--source",
         help="where the lines come from, for their idempotency keys (default: the file's path)",
     )
-    commands.add_parser("verify", help="recompute the audit chain; exit 1 naming the first problem")
+    verifying = _verify_parser(commands)
     export = commands.add_parser(
         "export-audit", help="write events and signed checkpoints (NDJSON)"
     )
@@ -78,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
             f" ({report.events_per_second:,.0f} events/s)"
         )
     elif args.command == "verify":
-        sys.exit(_verify(settings))
+        sys.exit(_verify(settings, args.trusted, verifying))
     elif args.command == "export-audit":
         _export(settings, args.file)
     elif args.command == "token":
@@ -91,6 +103,25 @@ def main(argv: list[str] | None = None) -> None:
         if not names or unknown:
             parser.error(f"name read models from {sorted(READ_MODELS)} or give --all")
         _rebuild(settings, names)
+
+
+def _verify_parser(commands: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "verify",
+        help="recompute the audit chain; exit 0 OK, 1 tampered, 3 not yet sealed",
+        description=VERIFY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--trusted",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="checkpoints you kept: the body of GET /v1/audit/checkpoints/latest, or the"
+        " checkpoint log (LEDGER_CHECKPOINT_LOG, every line); prove today's chain extends each",
+    )
+    return parser
 
 
 def _print_welcome(settings: Settings, host: str, port: int) -> None:
@@ -159,24 +190,23 @@ def _project(settings: Settings, names: list[str], batch: int) -> None:
     components.close()
 
 
-def _verify(settings: Settings) -> int:
+def _verify(settings: Settings, files: list[Path], parser: argparse.ArgumentParser) -> int:
+    try:
+        trusted = [checkpoint for path in files for checkpoint in read_trusted(path)]
+    except TrustedFileError as error:
+        parser.error(str(error))  # exits 2
     components = wiring.build(settings, follow_in_process=False)
     try:
         result = verify(
-            components.ledger.recorder, components.seal, settings.seal_signer().public_key()
+            components.ledger.recorder,
+            components.seal,
+            settings.seal_signer().public_key(),
+            trusted,
         )
     finally:
         components.close()
-    print(
-        f"checked {result.checked} events up to sealed position {result.sealed_head},"
-        f" {result.checkpoints} signed checkpoints"
-    )
-    if result.finding is None:
-        print("OK: the log matches its seal")
-        return 0
-    finding = result.finding
-    print(f"TAMPERED at position {finding.position}: {finding.kind} ({finding.detail})")
-    return 1
+    print("\n".join(summary(result)))
+    return EXIT_CODES[result.status]
 
 
 def _export(settings: Settings, path: str) -> None:
