@@ -25,13 +25,14 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from api.audit_export import export_audit
 from api.settings import Settings
 from api.wiring import ledger_for
 from domain.ledger import Ledger
-from projections.checkpoints import Checkpoint
+from projections.checkpoints import Checkpoint, checkpoint_message
 from projections.runner import Follower
 from projections.seal import GENESIS, AuditChain, link
 from projections.store import ReadStore
@@ -398,5 +399,30 @@ def test_a_quiet_ledger_gets_its_last_events_signed(ledgered: Ledgered) -> None:
     finally:
         stop.set()
         thread.join(10)
+    assert latest is not None
+    assert latest.position == head
     code, output = ledgered.ledger_verify()
     assert code == EXIT_OK, output
+
+
+def test_a_trusted_file_that_cannot_be_used_or_was_not_signed_by_the_ledger_is_refused(
+    ledgered: Ledgered,
+) -> None:
+    ledgered.seal()
+    _, latest = ledgered.keep_latest()
+    unusable = ledgered.folder / "notes.txt"
+    unusable.write_text("position 32, hash abc\n")
+    forged = ledgered.folder / "forged.json"
+    other_key = Ed25519PrivateKey.generate()
+    signature = other_key.sign(checkpoint_message(latest.position, latest.hash, latest.signed_at))
+    forged.write_text(
+        json.dumps({**latest.as_dict(), "signature": base64.b64encode(signature).decode()})
+    )
+
+    code, output = ledgered.ledger_verify(unusable)
+    assert (code, "notes.txt: not JSON" in output) == (2, True), output
+    code, output = ledgered.verify_export(unusable)
+    assert (code, output.startswith("UNUSABLE: ")) == (2, True), output
+    for code, output in (ledgered.ledger_verify(forged), ledgered.verify_export(forged)):
+        assert code == EXIT_TAMPERED, output
+        assert f"position {latest.position}: trusted_signature_invalid" in output
