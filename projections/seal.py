@@ -44,7 +44,8 @@ def _recorded(state: bytes) -> str | None:
 
 
 class AuditChain(ReadModel):
-    """Chain hashes per position, and checkpoints signed every N events and every T seconds."""
+    """Chain hashes per position, and checkpoints signed every N events and every T seconds
+    (the tail of a quiet log too, see `idle`)."""
 
     name = "seal"
     RAW = True
