@@ -18,6 +18,10 @@ def export_audit(
 ) -> int:
     """Write NDJSON that ops/audit/verify_export.py checks without the ledger installed."""
     public_key = settings.seal_signer().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    # Checkpoints, then chain rows, then events: each read then holds all that the one before
+    # covers, and what commits meanwhile is only "not yet sealed", never "removed".
+    checkpoints = chain.checkpoints()
+    sealed = sorted(chain.chain().items())
     written = 0
     with path.open("w") as out:
         out.write(json.dumps({"kind": "public_key", "algorithm": "Ed25519",
@@ -29,11 +33,8 @@ def export_audit(
                 "state": base64.b64encode(n.state).decode(),
             }) + "\n")  # fmt: skip
             written += 1
-        for position, chain_hash in sorted(chain.chain().items()):
+        for position, chain_hash in sealed:
             out.write(json.dumps({"kind": "seal", "position": position, "hash": chain_hash}) + "\n")
-        for position, chain_hash, signed_at, signature in chain.checkpoints():
-            out.write(json.dumps({
-                "kind": "checkpoint", "position": position, "hash": chain_hash,
-                "signed_at": signed_at, "signature": signature,
-            }) + "\n")  # fmt: skip
+        for checkpoint in checkpoints:
+            out.write(json.dumps({"kind": "checkpoint", **checkpoint.as_dict()}) + "\n")
     return written

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from api.auth import Principal
 from api.deps import authenticate, components, require
 from api.problems import PROBLEMS, ProblemError
-from projections.seal import verify
+from projections.seal_verify import verify
 
 AUDITORS = ("auditor", "admin")
 
@@ -22,6 +22,30 @@ def public_key_b64(request: Request) -> str:
     return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
+def seal_footer(request: Request, position: int) -> dict[str, Any]:
+    """The signed checkpoint that covers a report at `position`, printed with the report so that
+    each report publishes it outside the database (`ledger verify --trusted` checks it later).
+
+    The first checkpoint at or after the position, not the newest: the footer then never changes
+    once the report is covered, and a report as known at a moment still reads byte for byte.
+    """
+    covering = components(request).seal.covering(position)
+    if covering is None:
+        return {
+            "covered": False,
+            "checkpoint": None,
+            "note": f"not yet covered by a signed checkpoint: none at or after position"
+            f" {position} yet",
+        }
+    return {
+        "covered": True,
+        "checkpoint": covering.as_dict(),
+        "note": f"covered by the signed checkpoint at position {covering.position}"
+        f" (hash {covering.hash}, signed at {covering.signed_at},"
+        f" signature {covering.signature})",
+    }
+
+
 def router() -> APIRouter:
     audit = APIRouter(tags=["audit"], responses=PROBLEMS)
 
@@ -29,7 +53,10 @@ def router() -> APIRouter:
     def verify_chain(
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
     ) -> dict[str, Any]:
-        """Recompute the hash chain over every stored event; name the first that disagrees."""
+        """Recompute the hash chain over every stored event; name the first that disagrees.
+
+        `status` is `ok`, `tampered` (see `finding`) or `unsealed`: events from `unsealed_from`
+        on are not yet under a signed checkpoint (what is sealed holds)."""
         require(principal, *AUDITORS)
         state = components(request)
         public_key = state.settings.seal_signer().public_key()
@@ -45,7 +72,11 @@ def router() -> APIRouter:
         checkpoint = components(request).seal.latest_checkpoint()
         if checkpoint is None:
             raise ProblemError(404, "not_found", "No checkpoint was signed yet")
-        return {**checkpoint, "public_key": public_key_b64(request), "algorithm": "Ed25519"}
+        return {
+            **checkpoint.as_dict(),
+            "public_key": public_key_b64(request),
+            "algorithm": "Ed25519",
+        }
 
     @audit.get("/v1/audit/public-key", operation_id="public_key")
     def public_key(request: Request) -> dict[str, str]:

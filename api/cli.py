@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -22,10 +23,21 @@ from api.erasure_list import ErasureList, reapply
 from api.keyring import KeyNotDestroyedError
 from api.pg_append import Wakeup
 from api.settings import Settings
+from projections.checkpoints import TrustedFileError, read_trusted
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
 from projections.runner import Follower
-from projections.seal import verify
+from projections.seal_verify import EXIT_CODES, summary, verify
+
+VERIFY_HELP = """Recompute the audit chain over every stored event and check its signed checkpoints.
+
+exit codes:
+  0  OK: every event is sealed (under a signed checkpoint) and the log matches its seal
+  1  TAMPERED: names the first position where the log, its seal or a trusted checkpoint disagree
+  2  the command line or a --trusted file cannot be used
+  3  NOT SEALED: what is sealed holds, but events after the last signed checkpoint are not yet
+     sealed (named from the first); a seal that lags or is stopped, or rows appended behind it
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         "--source",
         help="where the lines come from, for their idempotency keys (default: the file's path)",
     )
-    commands.add_parser("verify", help="recompute the audit chain; exit 1 naming the first problem")
+    _verify_parser(commands)
     export = commands.add_parser(
         "export-audit", help="write events and signed checkpoints (NDJSON)"
     )
@@ -86,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
             f" ({report.events_per_second:,.0f} events/s)"
         )
     elif args.command == "verify":
-        sys.exit(_verify(settings))
+        sys.exit(_verify(settings, args.trusted))
     elif args.command == "export-audit":
         _export(settings, args.file)
     elif args.command == "erasures":
@@ -112,6 +124,25 @@ def _add_erasures(erasures: argparse.ArgumentParser) -> None:
     reapplying.add_argument(
         "file", nargs="?", help="the list (default: LEDGER_ERASURE_LIST_FILE or var/erasures.list)"
     )
+
+
+def _verify_parser(commands: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "verify",
+        help="recompute the audit chain; exit 0 OK, 1 tampered, 3 not yet sealed",
+        description=VERIFY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--trusted",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="checkpoints you kept: the body of GET /v1/audit/checkpoints/latest, or the"
+        " checkpoint log (LEDGER_CHECKPOINT_LOG, every line); prove today's chain extends each",
+    )
+    return parser
 
 
 def _print_welcome(settings: Settings, host: str, port: int) -> None:
@@ -180,24 +211,24 @@ def _project(settings: Settings, names: list[str], batch: int) -> None:
     components.close()
 
 
-def _verify(settings: Settings) -> int:
+def _verify(settings: Settings, files: list[Path]) -> int:
+    try:
+        trusted = [checkpoint for path in files for checkpoint in read_trusted(path)]
+    except TrustedFileError as error:
+        print(f"ledger verify: {error}", file=sys.stderr)
+        return 2
     components = wiring.build(settings, follow_in_process=False)
     try:
         result = verify(
-            components.ledger.recorder, components.seal, settings.seal_signer().public_key()
+            components.ledger.recorder,
+            components.seal,
+            settings.seal_signer().public_key(),
+            trusted,
         )
     finally:
         components.close()
-    print(
-        f"checked {result.checked} events up to sealed position {result.sealed_head},"
-        f" {result.checkpoints} signed checkpoints"
-    )
-    if result.finding is None:
-        print("OK: the log matches its seal")
-        return 0
-    finding = result.finding
-    print(f"TAMPERED at position {finding.position}: {finding.kind} ({finding.detail})")
-    return 1
+    print("\n".join(summary(result)))
+    return EXIT_CODES[result.status]
 
 
 def _reapply_erasures(settings: Settings, path: Path | None) -> int:

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from api.audit_routes import seal_footer
 from api.auth import Principal
 from api.deps import authenticate, components, require
 from api.problems import PROBLEMS, ProblemError
@@ -39,15 +40,20 @@ def reading_of(request: Request, name: str, min_position: int | None) -> tuple[R
 
 
 def answer(
-    request: Request, body: dict[str, Any], rows: list[dict[str, Any]] | None = None
+    request: Request,
+    body: dict[str, Any],
+    rows: list[dict[str, Any]] | None = None,
+    footer: str | None = None,
 ) -> Response:
-    """JSON, or CSV of `rows` when the client asks for it."""
+    """JSON, or CSV of `rows` when the client asks for it (then `footer` after an empty line)."""
     if rows is not None and "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         if rows:
             writer = csv.DictWriter(out, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
+        if footer:
+            out.write(f"\n# {footer}\n")
         return Response(
             out.getvalue(), media_type="text/csv", headers={"X-Log-Position": str(body["position"])}
         )
@@ -192,6 +198,7 @@ def _reports(reports: APIRouter) -> None:
             for i in report.indicators
         ]
         rows = [{k: v for k, v in i.items() if k != "evidence"} for i in indicators]
+        seal = seal_footer(request, position)
         return answer(
             request,
             {
@@ -201,8 +208,10 @@ def _reports(reports: APIRouter) -> None:
                 "target_group": target_group,
                 "indicators": indicators,
                 "position": position,
+                "seal": seal,
             },
             rows,
+            footer=f"seal: {seal['note']}",
         )
 
     @reports.get("/v1/reports/services", operation_id="services_report")

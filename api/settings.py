@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     seal_signing_key_file: Path = Path("var/seal-signing-key")
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: float = 60.0
+    # Every signed checkpoint is also appended here (one JSON line each, fsynced): a record
+    # outside the database, for auditors (`ledger verify --trusted FILE`). Keep it where the
+    # database's writers cannot write, e.g. another host's mount or an append-only file.
+    checkpoint_log: Path | None = None
 
     def jwt_secret(self) -> bytes:
         """The HS256 secret of the embedded default, generated into var/ on first start."""

@@ -96,6 +96,7 @@ def audit_chain(settings: Settings, store: ReadStore) -> AuditChain:
         settings.seal_signer(),
         every_events=settings.checkpoint_every_events,
         every_seconds=settings.checkpoint_every_seconds,
+        checkpoint_log=settings.checkpoint_log,
     )
 
 

@@ -123,6 +123,11 @@ class Follower:
         """
         while not stop.is_set():
             if not self.catch_up(stop):
+                for model in self.models:
+                    # The seal signs its tail on a quiet ledger (see AuditChain.idle).
+                    idle = getattr(model, "idle", None)
+                    if idle is not None:
+                        idle()
                 (wait or stop.wait)(poll_interval)
             if linger:
                 stop.wait(linger)
@@ -199,6 +204,11 @@ def apply(models: Sequence[ReadModel], batch: Batch, positions: Sequence[int] | 
                 events = [(event, at) for event, at in events if at > own]
             model.process(tx, events)
             tx.track(model.tracking_name, batch.reached)
+    for model in models:
+        # The seal publishes its checkpoints outside the database, once they are committed.
+        publish = getattr(model, "publish_committed", None)
+        if publish is not None:
+            publish()
     return batch.reached
 
 

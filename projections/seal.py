@@ -2,6 +2,8 @@
 
 It hashes the stored bytes, not the decoded events, so it still verifies after an erasure. It is not
 rebuilt like the read models: a rebuild would hash whatever the table holds now, tampering included.
+Checking it is projections/seal_verify.py; publishing checkpoints outside the database,
+projections/checkpoints.py.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder
 
+from projections.checkpoints import Checkpoint, append_to_log, checkpoint_message
 from projections.model import ReadModel, recorded_at
 from projections.store import ReadStore, Tx
 
@@ -41,30 +43,9 @@ def _recorded(state: bytes) -> str | None:
     return recorded_at(datetime.fromisoformat(found.group(1).decode())) if found else None
 
 
-def checkpoint_message(position: int, chain_hash: str, signed_at: str) -> bytes:
-    return f"ledger-checkpoint|{position}|{chain_hash}|{signed_at}".encode()
-
-
-@dataclass(frozen=True)
-class Finding:
-    """The first place where the log and its seal disagree."""
-
-    position: int
-    kind: str  # altered | removed | inserted | checkpoint_mismatch | checkpoint_signature_invalid
-    detail: str
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    checked: int
-    sealed_head: int
-    checkpoints: int
-    finding: Finding | None
-
-
 class AuditChain(ReadModel):
-    """Chain hashes per position, and checkpoints signed every N events and every T seconds."""
+    """Chain hashes per position, and checkpoints signed every N events and every T seconds
+    (the tail of a quiet log too, see `idle`)."""
 
     name = "seal"
     RAW = True
@@ -83,8 +64,11 @@ class AuditChain(ReadModel):
         signer: Ed25519PrivateKey,
         every_events: int = 1000,
         every_seconds: float = 60.0,
+        checkpoint_log: Path | None = None,
     ) -> None:
         super().__init__(store, generation=0)
+        self.checkpoint_log = checkpoint_log
+        self._unpublished: list[Checkpoint] = []
         self.signer = signer
         self.every_events = every_events
         self.every_seconds = every_seconds
@@ -97,9 +81,12 @@ class AuditChain(ReadModel):
         """The chain has one generation only."""
 
     def renewed(self) -> AuditChain:
-        return AuditChain(self.store, self.signer, self.every_events, self.every_seconds)
+        return AuditChain(
+            self.store, self.signer, self.every_events, self.every_seconds, self.checkpoint_log
+        )
 
     def process(self, tx: Tx, events: Sequence[tuple[Any, int]]) -> None:
+        self._unpublished = []  # signed in a batch that rolled back: never published
         position, previous = self._tip(tx)
         for notification, at in events:
             previous = link(
@@ -123,13 +110,45 @@ class AuditChain(ReadModel):
     def sign(self, tx: Tx, position: int, chain_hash: str) -> None:
         signed_at = datetime.now(UTC).isoformat()
         signature = self.signer.sign(checkpoint_message(position, chain_hash, signed_at))
+        checkpoint = Checkpoint(
+            position, chain_hash, signed_at, base64.b64encode(signature).decode()
+        )
         tx.execute(
             f"INSERT INTO {self.t('checkpoints')} VALUES (?, ?, ?, ?)"
             " ON CONFLICT (position) DO NOTHING",
-            (position, chain_hash, signed_at, base64.b64encode(signature).decode()),
+            (position, chain_hash, signed_at, checkpoint.signature),
         )
+        if self.checkpoint_log is not None:
+            self._unpublished.append(checkpoint)
         self._since_checkpoint = 0
         self._checkpointed_at = time.monotonic()
+
+    def idle(self) -> None:
+        """At the log head with nothing new: sign the tail once a checkpoint is due.
+
+        Without it, the last events before a quiet spell stayed unsigned (and so unsealed) until
+        the next write: on a quiet ledger no event now waits much longer than `every_seconds`.
+        """
+        if time.monotonic() - self._checkpointed_at < self.every_seconds:
+            return
+        with self.store.transaction() as tx:
+            position, previous = self._tip(tx)
+            if not (position and self._since_checkpoint):
+                self._checkpointed_at = time.monotonic()  # look again in `every_seconds`
+                return
+            self._unpublished = []
+            self.sign(tx, position, previous.hex())
+        self.publish_committed()
+
+    def publish_committed(self) -> None:
+        """Append the checkpoints of the committed batch to the checkpoint log (fsynced).
+
+        Only after the commit: a checkpoint of a batch that rolled back would be named by the
+        published record and missing from the ledger's, a false alarm for every later audit.
+        """
+        if self.checkpoint_log is not None and self._unpublished:
+            append_to_log(self.checkpoint_log, self._unpublished)
+        self._unpublished = []
 
     def _tip(self, tx: Tx) -> tuple[int, bytes]:
         if self._last is None:
@@ -137,6 +156,9 @@ class AuditChain(ReadModel):
                 f"SELECT position, hash FROM {self.t('chain')} ORDER BY position DESC LIMIT 1"
             )
             self._last = (rows[0][0], bytes.fromhex(rows[0][1])) if rows else (0, GENESIS)
+            # A tail hashed before a restart, not yet signed, is due like any other.
+            latest = self.latest_checkpoint(tx)
+            self._since_checkpoint = self._last[0] - (latest.position if latest else 0)
         return self._last
 
     # Queries.
@@ -149,27 +171,35 @@ class AuditChain(ReadModel):
         )
         return int(rows[0][0] or 0)
 
-    def latest_checkpoint(self) -> dict[str, Any] | None:
+    def latest_checkpoint(self, tx: Tx | None = None) -> Checkpoint | None:
+        """The newest signed checkpoint (in `tx`, if given)."""
+        query = (
+            f"SELECT position, hash, signed_at, signature FROM {self.t('checkpoints')}"
+            " ORDER BY position DESC LIMIT 1"
+        )
+        if tx is None:
+            with self.store.transaction() as own:
+                rows = own.execute(query)
+        else:
+            rows = tx.execute(query)
+        return Checkpoint(*rows[0]) if rows else None
+
+    def covering(self, position: int) -> Checkpoint | None:
+        """The first checkpoint signed at or after `position`: it seals everything up to there,
+        and stays the same answer from then on."""
         with self.store.transaction() as tx:
             rows = tx.execute(
                 f"SELECT position, hash, signed_at, signature FROM {self.t('checkpoints')}"
-                " ORDER BY position DESC LIMIT 1"
+                " WHERE position >= ? ORDER BY position LIMIT 1",
+                (position,),
             )
-        if not rows:
-            return None
-        position, chain_hash, signed_at, signature = rows[0]
-        return {
-            "position": position,
-            "hash": chain_hash,
-            "signed_at": signed_at,
-            "signature": signature,
-        }
+        return Checkpoint(*rows[0]) if rows else None
 
-    def checkpoints(self) -> list[tuple[int, str, str, str]]:
+    def checkpoints(self) -> list[Checkpoint]:
         with self.store.transaction() as tx:
             return [
-                tuple(r)
-                for r in tx.execute(
+                Checkpoint(*row)
+                for row in tx.execute(
                     "SELECT position, hash, signed_at, signature"
                     f" FROM {self.t('checkpoints')} ORDER BY position"
                 )
@@ -189,69 +219,3 @@ def stored_events(recorder: ApplicationRecorder, stop: int | None = None) -> Ite
         if len(page) < READ_PAGE:
             return
         start = page[-1].id + 1
-
-
-def verify(
-    recorder: ApplicationRecorder, chain: AuditChain, public_key: Ed25519PublicKey
-) -> Verification:
-    """Recompute the chain from the stored events; name the first position that disagrees."""
-    sealed = chain.chain()
-    checkpoints = chain.checkpoints()
-    sealed_head = max(sealed, default=0)
-    signed = {position for position, *_ in checkpoints}
-    expected = iter(sorted(sealed))
-    previous, recomputed, checked = GENESIS, {}, 0
-    finding: Finding | None = None
-    for notification in stored_events(recorder, stop=sealed_head or None):
-        if sealed_head == 0:
-            break
-        want = next(expected, None)
-        if want is None or notification.id < want:
-            finding = Finding(notification.id, "inserted", "an event the seal never saw")
-            break
-        if notification.id > want:
-            finding = Finding(want, "removed", "a sealed event is missing from the log")
-            break
-        previous = link(
-            previous,
-            notification.id,
-            notification.originator_id,
-            notification.originator_version,
-            notification.topic,
-            notification.state,
-        )
-        if notification.id in signed:  # only checkpoint positions are compared below
-            recomputed[notification.id] = previous.hex()
-        checked += 1
-        if previous.hex() != sealed[want]:
-            finding = Finding(want, "altered", "the stored event differs from what was sealed")
-            break
-    else:
-        missing = next(expected, None)
-        if missing is not None and sealed_head:
-            finding = Finding(missing, "removed", "a sealed event is missing from the log")
-    if finding is None:
-        finding = _check_signatures(checkpoints, sealed, recomputed, public_key)
-    return Verification(finding is None, checked, sealed_head, len(checkpoints), finding)
-
-
-def _check_signatures(
-    checkpoints: list[tuple[int, str, str, str]],
-    sealed: dict[int, str],
-    recomputed: dict[int, str],
-    public_key: Ed25519PublicKey,
-) -> Finding | None:
-    for position, chain_hash, signed_at, signature in checkpoints:
-        try:
-            public_key.verify(
-                base64.b64decode(signature), checkpoint_message(position, chain_hash, signed_at)
-            )
-        except InvalidSignature:
-            return Finding(
-                position, "checkpoint_signature_invalid", "not signed by the ledger's key"
-            )
-        if recomputed.get(position) != chain_hash or sealed.get(position) != chain_hash:
-            return Finding(
-                position, "checkpoint_mismatch", "the chain differs from the signed checkpoint"
-            )
-    return None

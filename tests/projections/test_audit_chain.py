@@ -23,7 +23,8 @@ from api.settings import Settings
 from api.wiring import ledger_for
 from domain.ledger import Ledger
 from projections.runner import Follower
-from projections.seal import AuditChain, checkpoint_message, link, verify
+from projections.seal import AuditChain, checkpoint_message, link
+from projections.seal_verify import verify
 from projections.store import ReadStore
 from tests.conftest_stores import TODAY
 from tests.integration.scenario import CASEWORKER, a_world
@@ -92,8 +93,12 @@ def sealed(postgres_schema_url: str, tmp_path: Path) -> Iterator[Sealed]:
             occurred_on=date(2024, 3, 1),
         )
     schema = parse_qs(urlsplit(postgres_schema_url).query)["schema"][0]
+    # A checkpoint every batch too: the log's tail is then signed, sealed to its head.
     chain = AuditChain(
-        ReadStore(settings.read_model_env()), settings.seal_signer(), every_events=10
+        ReadStore(settings.read_model_env()),
+        settings.seal_signer(),
+        every_events=10,
+        every_seconds=0,
     )
     chain.create_tables()
     with psycopg.connect(postgres_schema_url.split("?", maxsplit=1)[0], autocommit=True) as conn:
@@ -109,9 +114,11 @@ def test_an_untouched_log_verifies_online_and_offline(sealed: Sealed) -> None:
     assert result.ok, result.finding
     assert result.checked == result.sealed_head == sealed.ledger.recorder.max_notification_id()
     assert result.checkpoints >= 2
+    head, checkpoints = result.sealed_head, result.checkpoints
     assert sealed.offline() == (
         0,
-        f"OK: {result.checked} sealed events, {result.checkpoints} signed checkpoints: all hold\n",
+        f"OK: {head} events, hashed up to {head}, signed up to {head} by {checkpoints}"
+        " checkpoints, 0 trusted checkpoints: all hold\n",
     )
 
 
@@ -204,13 +211,14 @@ def test_a_rewritten_chain_is_caught_by_the_signed_checkpoints(sealed: Sealed) -
         )
     finding = sealed.online().finding
     assert finding.kind == "checkpoint_mismatch"
-    first_signed_after = min(p for p, *_ in sealed.chain.checkpoints() if p >= 3)
+    first_signed_after = min(c.position for c in sealed.chain.checkpoints() if c.position >= 3)
     assert finding.position == first_signed_after
     assert sealed.offline()[0] == 1
 
 
 def test_a_checkpoint_signed_with_another_key_is_refused(sealed: Sealed) -> None:
-    position, chain_hash, signed_at, _ = sealed.chain.checkpoints()[0]
+    first = sealed.chain.checkpoints()[0]
+    position, chain_hash, signed_at = first.position, first.hash, first.signed_at
     forged = Ed25519PrivateKey.generate().sign(checkpoint_message(position, chain_hash, signed_at))
     sealed.sql(
         "UPDATE {schema}.seal_g0_checkpoints SET signature = %s WHERE position = %s",
