@@ -145,7 +145,8 @@ class Authenticator:
         except jwt.PyJWTError as error:
             raise ProblemError(401, "invalid_token", f"The token was refused: {error}") from None
         principal = _principal(claims)
-        until = min(float(claims["exp"]), self.clock() + self.KNOWN_SECONDS)
+        # As PyJWT read it (it takes "123" too); compared as an int, since a float overflows.
+        until = min(int(claims["exp"]), self.clock() + self.KNOWN_SECONDS)
         with self._lock:
             self._known[_digest(authorization)] = (principal, until)
             while len(self._known) > self.KNOWN_TOKENS:

@@ -30,6 +30,8 @@ UNUSABLE_CLAIMS: list[dict[str, Any]] = [
     {"sub": ""},
     {"sub": "c" * 201},
 ]
+# Claims PyJWT checks itself, refused before the ledger reads any.
+REFUSED_BY_PYJWT: list[dict[str, Any]] = [{"sub": ["cw-1"]}, {"exp": "soon"}, {"exp": [1]}]
 
 
 def signed(api: Api, **claims: Any) -> dict[str, str]:
@@ -67,8 +69,18 @@ def test_a_token_whose_claims_are_not_plain_text_is_refused_and_writes_nothing(a
         assert problem["code"] == "invalid_token", claims
         claim = next(iter(claims))
         assert problem["detail"].startswith(f"{claim} must be"), problem
+    for claims in REFUSED_BY_PYJWT:
+        refused = api.http.post(
+            "/v1/participants", json=REGISTRATION, headers=signed(api, **claims)
+        )
+        assert refused.status_code == 401, (claims, refused.text)
+        assert refused.json()["code"] == "invalid_token", claims
     assert api.log_head() == head
     accepted = api.http.post("/v1/participants", json=REGISTRATION, headers=signed(api))
+    assert accepted.status_code == 201, accepted.text
+    # A token that never expires is the issuer's choice; its exp was a 500 (float overflow).
+    forever = signed(api, exp=10**400)
+    accepted = api.http.post("/v1/participants", json=REGISTRATION, headers=forever)
     assert accepted.status_code == 201, accepted.text
 
 
