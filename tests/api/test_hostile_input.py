@@ -212,3 +212,21 @@ def test_text_in_a_url_that_no_store_can_keep_is_refused_as_invalid_text(api: Ap
     assert api.log_head() == head
     after = api.get("/v1/audit/access", role="admin", participant=world.participant).json()
     assert after["items"] == reads["items"]  # the refused read of personal data left no record
+
+
+def test_an_outcomes_report_by_target_group_counts_that_group_only(api: Api) -> None:
+    """The group was matched with LIKE: `%` or `_` counted people of every group."""
+    world = a_world(api)
+    report = {"program": world.own, "from": day(400), "to": day(0), "min_position": api.log_head()}
+
+    def served(group: str) -> int:
+        answer = api.get("/v1/reports/outcomes", **report, target_group=group)
+        assert answer.status_code == 200, answer.text
+        return int(
+            next(i["count"] for i in answer.json()["indicators"] if i["indicator"] == "served")
+        )
+
+    assert (served("orphan_care_leaver"), served("homeless")) == (1, 0)
+    for wildcard in ("%", "_%", "orphan%"):
+        refused = api.get("/v1/reports/outcomes", **report, target_group=wildcard)
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_request")
