@@ -9,11 +9,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from uuid import UUID
 
 import jwt
 
+from api.client_text import plain
 from api.problems import ProblemError
 from api.settings import Settings
 from domain.program import program_id_for
@@ -44,16 +45,45 @@ class Principal:
         return next(role for role in ROLES if role in self.roles)
 
 
+# Claims are bounded: they label events and log lines, and a token is checked on every request.
+MAX_CLAIM_CHARS = 200
+MAX_CLAIM_ITEMS = 1000
+# Asymmetric only: the algorithm comes from the key's type, never from the token's header.
+JWKS_ALGORITHMS = frozenset({"RS256", "ES256"})
+
+
 def _principal(claims: dict[str, Any]) -> Principal:
-    roles = claims.get("roles")
-    programs = claims.get("programs", [])
-    if not isinstance(roles, list) or not set(roles) & set(ROLES) or not isinstance(programs, list):
-        raise ProblemError(401, "invalid_token", "The token's roles or programs are not usable")
+    sub, roles, programs = claims.get("sub"), claims.get("roles"), claims.get("programs", [])
+    if not _name(sub):
+        raise _unusable("sub", f"text of 1-{MAX_CLAIM_CHARS} characters without control characters")
+    if not _names(roles) or not set(roles) & set(ROLES):
+        raise _unusable("roles", f"a list of role names holding one of {', '.join(ROLES)}")
+    if not _names(programs):
+        raise _unusable("programs", f"a list of program codes, or {ALL_PROGRAMS!r} for all")
     return Principal(
-        subject=str(claims["sub"]),
+        subject=sub,
         roles=frozenset(r for r in roles if r in ROLES),
-        programs=frozenset(program_id_for(str(code)) for code in programs if code != ALL_PROGRAMS),
+        programs=frozenset(program_id_for(code) for code in programs if code != ALL_PROGRAMS),
         all_programs=ALL_PROGRAMS in programs,
+    )
+
+
+def _name(value: object) -> TypeGuard[str]:
+    """Text that may label an event or a log line: the subject, a role, a program code."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_CLAIM_CHARS and plain(value)
+
+
+def _names(value: object) -> TypeGuard[list[str]]:
+    return (
+        isinstance(value, list)
+        and len(value) <= MAX_CLAIM_ITEMS
+        and all(_name(item) for item in value)
+    )
+
+
+def _unusable(claim: str, rule: str) -> ProblemError:
+    return ProblemError(
+        401, "invalid_token", f"The token's {claim} claim is not usable", f"{claim} must be {rule}"
     )
 
 
@@ -115,7 +145,8 @@ class Authenticator:
         except jwt.PyJWTError as error:
             raise ProblemError(401, "invalid_token", f"The token was refused: {error}") from None
         principal = _principal(claims)
-        until = min(float(claims["exp"]), self.clock() + self.KNOWN_SECONDS)
+        # As PyJWT read it (it takes "123" too); compared as an int, since a float overflows.
+        until = min(int(claims["exp"]), self.clock() + self.KNOWN_SECONDS)
         with self._lock:
             self._known[_digest(authorization)] = (principal, until)
             while len(self._known) > self.KNOWN_TOKENS:
@@ -123,16 +154,22 @@ class Authenticator:
         return principal
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
+        """The key to check the token with, and the one algorithm that key's type allows: a
+        header naming another is refused, as no key of the set could have signed it."""
         if self._secret is not None:
             return self._secret, ["HS256"]
         if self._jwks_client is not None:
-            return self._jwks_client.get_signing_key_from_jwt(token).key, ["RS256", "ES256"]
-        assert self._jwks is not None
-        kid = jwt.get_unverified_header(token).get("kid")
-        for key in self._jwks.keys:
-            if kid is None or key.key_id == kid:
-                return key.key, ["RS256", "ES256"]
-        raise jwt.InvalidKeyError(f"no key {kid!r} in the JWKS")
+            key = self._jwks_client.get_signing_key_from_jwt(token)
+        else:
+            assert self._jwks is not None
+            kid = jwt.get_unverified_header(token).get("kid")
+            found = [k for k in self._jwks.keys if kid is None or k.key_id == kid]
+            if not found:
+                raise jwt.InvalidKeyError(f"no key {kid!r} in the JWKS")
+            key = found[0]
+        if key.algorithm_name not in JWKS_ALGORITHMS:
+            raise jwt.InvalidKeyError(f"the JWKS key is for {key.algorithm_name}, not RS256/ES256")
+        return key.key, [key.algorithm_name]
 
 
 def _digest(authorization: str) -> bytes:

@@ -53,17 +53,17 @@ class CommandDispatch:
         except Exception as error:
             handler = self._handler(type(error))
             if handler is None:
-                raise  # uvicorn answers 500 and logs the traceback
+                raise  # api/observability.py answers 500, logs and counts it
             response = handler(request, error)
             if inspect.isawaitable(response):
                 response = await response
         await response(scope, receive, send)
 
     def _handler(self, kind: type[Exception]) -> Any:
-        """The handler of this kind of error, as Starlette's exception middleware finds it. A
-        handler for every `Exception` would be FastAPI's outermost layer's, which commands no
-        longer pass through (api/app.py); none is registered, so an unexpected error ends as
-        it does on any route: a plain 500 and the traceback in the log."""
+        """The handler of this kind of error, as Starlette's exception middleware finds it. The
+        handler for every `Exception` is FastAPI's outermost layer's, which commands no longer
+        pass through (api/app.py): an unexpected error goes on to the request's observer, which
+        answers it as it does on any route (a 500 problem, logged and counted)."""
         for cls in kind.__mro__:
             if cls is Exception:
                 return None

@@ -86,8 +86,14 @@ def expected_version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise ProblemError(400, "invalid_if_match", "If-Match must carry a version number")
+    # str.isdigit() also takes "²" and other digits int() refuses; a version fits in 18 digits.
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
+        raise ProblemError(
+            400,
+            "invalid_if_match",
+            "If-Match must carry a version number",
+            'Send the ETag of the last answer, e.g. "3"',
+        )
     return int(tag)
 
 

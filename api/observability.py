@@ -6,18 +6,23 @@ import logging
 import random
 import sys
 import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 import orjson
 import structlog
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem
+from api.client_text import refused_in_url
+from api.problems import MEDIA_TYPE, internal_error, problem
 
 REQUEST_ID = "X-Request-ID"
+PROJECT = Path(__file__).resolve().parents[1]
 # A kind of request's series: requests, latency, and commands (for commands only).
 Series = tuple[Counter, Histogram, Counter | None]
 
@@ -110,7 +115,8 @@ def observed(app: FastAPI, inner: ASGIApp, metrics: Metrics, max_body_bytes: int
 
 
 class Observe:
-    """Request id, body-size guard, metrics and one log line per request.
+    """Request id, URL-text and body-size guards, metrics and one log line per request; an
+    error no layer inside answered becomes a problem with the request id, logged and counted.
 
     Plain ASGI: Starlette's `@app.middleware("http")` runs every request through an extra task
     and memory streams, which cost more CPU than a command's own work.
@@ -159,26 +165,47 @@ class Observe:
         state = scope.setdefault("state", {})
         state["request_id"] = rid
         started = time.perf_counter()
-        status = 500
+        status, responded = 500, False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
-        declared = headers.get(b"content-length")
-        if declared is None:  # sent in chunks: counted as it arrives
-            await self.app(scope, self._counted(receive), send_with_id)
-        elif not declared.isdigit() or int(declared) > self.max_body_bytes:
+        try:
+            await self._guarded(scope, receive, send_with_id, headers.get(b"content-length"))
+        except Exception as error:  # answered, logged and counted here, as no layer inside did
+            self._record(scope, state, rid, 500, time.perf_counter() - started, error)
+            if not responded:
+                await internal_error(rid)(scope, receive, send_with_id)
+            return
+        self._record(scope, state, rid, status, time.perf_counter() - started)
+
+    async def _guarded(
+        self, scope: Scope, receive: Receive, send: Send, declared: bytes | None
+    ) -> None:
+        """The inner app, unless the URL holds text no store can keep or the body is too large."""
+        refused = refused_in_url(scope)
+        if refused is not None:
+            await JSONResponse(refused, status_code=422, media_type=MEDIA_TYPE)(
+                scope, receive, send
+            )
+        elif declared is None:  # sent in chunks: counted as it arrives
+            await self.app(scope, self._counted(receive), send)
+        elif not declared.isdigit():  # bytes: ASCII digits only, unlike str.isdigit()
+            await problem(400, "invalid_content_length", "Content-Length must be a byte count")(
+                scope, receive, send
+            )
+        # The length first: int() refuses a number of more than 4,300 digits with an error.
+        elif len(declared) > 18 or int(declared) > self.max_body_bytes:
             too_large = problem(
                 413, "body_too_large", f"The body exceeds {self.max_body_bytes} bytes"
             )
-            await too_large(scope, receive, send_with_id)
+            await too_large(scope, receive, send)
         else:
-            await self.app(scope, receive, send_with_id)
-        self._record(scope, state, rid, status, time.perf_counter() - started)
+            await self.app(scope, receive, send)
 
     def _counted(self, receive: Receive) -> Receive:
         """`receive`, refusing a body once it has grown past the limit. Raised as an HTTP
@@ -196,7 +223,13 @@ class Observe:
         return counted
 
     def _record(
-        self, scope: Scope, state: dict[str, Any], rid: str, status: int, seconds: float
+        self,
+        scope: Scope,
+        state: dict[str, Any],
+        rid: str,
+        status: int,
+        seconds: float,
+        error: Exception | None = None,
     ) -> None:
         route = getattr(scope.get("route"), "path", None) or (
             scope["path"] if scope["path"] in self.pages else "unmatched"
@@ -211,12 +244,34 @@ class Observe:
         if commands is not None:
             commands.inc()
         # Route templates only: ids in paths are random, but queries and bodies stay out of logs.
-        self.log.info(
-            "request",
-            request_id=rid,
-            method=method,
-            route=route,
-            status=status,
-            ms=round(seconds * 1000, 2),
-            subject=state.get("subject"),
-        )
+        line = {
+            "request_id": rid,
+            "method": method,
+            "route": route,
+            "status": status,
+            "ms": round(seconds * 1000, 2),
+            "subject": state.get("subject"),
+        }
+        if error is None:
+            self.log.info("request", **line)
+        else:
+            self.log.error("request", **line, **failure(error))
+
+
+def failure(error: BaseException) -> dict[str, Any]:
+    """What an operator needs to find an unexpected error's cause: its type and where it was
+    raised (files, lines, functions). Never its message, which may quote personal data."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return {
+        "error": f"{type(error).__module__}.{type(error).__qualname__}",
+        "raised_at": [f"{_source(f.filename)}:{f.lineno} {f.name}" for f in frames[-6:]],
+    }
+
+
+def _source(filename: str) -> str:
+    """A frame's file, relative to the project or to site-packages."""
+    path = Path(filename)
+    if path.is_relative_to(PROJECT):
+        return str(path.relative_to(PROJECT))
+    _, found, inside = filename.rpartition("site-packages/")
+    return inside if found else path.name

@@ -30,6 +30,7 @@ class ProblemBody(BaseModel):
     code: str
     detail: str | None = None
     errors: list[dict[str, Any]] | None = None
+    request_id: str | None = None
 
 
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemBody"}
@@ -49,6 +50,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
         412: "If-Match is stale",
         413: "Body too large",
         422: "Invalid request, or a rule on values",
+        500: "Unexpected failure, logged with its request id",
         503: "Busy or read model behind; retry",
     }.items()
 }
@@ -99,6 +101,16 @@ def problem(
     )
 
 
+def internal_error(request_id: str) -> JSONResponse:
+    """The answer to an error nothing expected: no detail, the id the log line carries."""
+    return problem(
+        500,
+        "internal_error",
+        "The server failed; the request id finds its log line",
+        request_id=request_id,
+    )
+
+
 def domain_status(error: DomainError) -> int:
     """The HTTP status a broken domain rule answers with."""
     if isinstance(error, NotFoundError):
@@ -121,7 +133,8 @@ def domain_problem(error: DomainError) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Map every error the API can meet to a problem response; nothing falls through as a 500."""
+    """Map every error the API can meet to a problem response; one nothing expected becomes
+    a 500 `internal_error` problem."""
 
     @app.exception_handler(ProblemError)
     def _problem(request: Request, error: ProblemError) -> JSONResponse:
@@ -162,6 +175,12 @@ def install(app: FastAPI) -> None:
             str(error),
             headers={"Retry-After": "1"},
         )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # FastAPI's outermost layer sends this, then raises the error on to api/observability.py,
+        # which logs and counts it. Async: a failing process may have no threadpool to spare.
+        return internal_error(str(getattr(request.state, "request_id", "")))
 
     @app.exception_handler(OperationalError)
     def _busy(request: Request, error: OperationalError) -> JSONResponse:

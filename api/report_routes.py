@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import MAXYEAR, UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from api.auth import Principal
 from api.deps import authenticate, components, require
 from api.problems import PROBLEMS, ProblemError
 from api.record_routes import Cursor, KnownAt, Limit, _plain, page
+from domain.vocabulary import TargetGroup
 from projections.model import Reading, ReadModel
 from projections.runner import wait_for
 from projections.services import DIMENSIONS
@@ -58,6 +59,18 @@ def answer(
             out.getvalue(), media_type="text/csv", headers={"X-Log-Position": str(body["position"])}
         )
     return JSONResponse(_plain(body))
+
+
+def in_utc(moment: datetime) -> datetime:
+    """A moment in UTC; one without a zone is taken as UTC, as by the records' `known_at`. A
+    moment whose UTC time is past year 9999 or before year 1 (`9999-12-31T23:59:59-23:59`) is
+    after or before anything recorded: the last or first moment a datetime holds says the same."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.max if moment.year == MAXYEAR else datetime.min).replace(tzinfo=UTC)
 
 
 def check_program(principal: Principal, program: UUID) -> None:
@@ -162,7 +175,7 @@ def _reports(reports: APIRouter) -> None:
         program: UUID,
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
-        target_group: str | None = None,
+        target_group: TargetGroup | None = None,
         known_at: KnownAt = None,
         min_position: MinPosition = None,
     ) -> Response:
@@ -172,6 +185,7 @@ def _reports(reports: APIRouter) -> None:
         check_program(principal, program)
         model, opening = reading_of(request, "outcomes", min_position)
         if known_at:
+            known_at = in_utc(known_at)
             # Positions by recorded time come from the audit chain: let it reach the log head
             # (before the read transaction opens: on SQLite it would block the chain's writer).
             state = components(request)

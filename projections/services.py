@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -28,7 +29,10 @@ class ServiceRow:
 
 def _whole_months(start: date | None, end: date | None) -> bool:
     """Whether [start, end] covers whole months, so the monthly totals answer it."""
-    return (start is None or start.day == 1) and (end is None or (end + timedelta(days=1)).day == 1)
+    # The month's length, not end + 1 day: that overflows on 9999-12-31.
+    return (start is None or start.day == 1) and (
+        end is None or end.day == monthrange(end.year, end.month)[1]
+    )
 
 
 class Services(ReadModel):

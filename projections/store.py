@@ -1,10 +1,18 @@
 """Where read models live: the library's tracking recorder and datastore, for PostgreSQL or SQLite.
 
 Read-model SQL is written once: `?` placeholders, portable types (TEXT dates, INTEGER flags).
+
+A read model stores whatever text the log holds. The log keeps any text its JSON can carry, NUL
+included, and SQLite's TEXT takes it as it is; PostgreSQL's refuses NUL, so there every text
+passed to a read model's SQL is escaped and every text read back unescaped (`to_column`,
+`from_column`). Unescaped text is equal to the log's in either store, so a query's `= ?` and
+`GROUP BY` give the same answers; before this, one event holding a NUL stopped every read model
+for good.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +29,44 @@ GENERATIONS_DDL = (
 
 # Up to this many rows, one statement each costs less than a pipeline (see Tx.executemany).
 FEW_ROWS = 16
+
+# The escape character on PostgreSQL: NUL is stored as ESC "0", ESC itself as ESC ESC. U+FFFF is
+# a noncharacter, which no real text holds: text is stored as it is but for hostile input.
+ESC = "\uffff"
+_ESCAPED = re.compile(ESC + "(.)", re.DOTALL)
+
+
+def to_column(value: Any) -> Any:
+    """A parameter as PostgreSQL's text columns can take it."""
+    if type(value) is str and ("\x00" in value or ESC in value):
+        return value.replace(ESC, ESC + ESC).replace("\x00", ESC + "0")
+    return value
+
+
+def from_column(value: Any) -> Any:
+    """A value read from PostgreSQL as it was given to `to_column`."""
+    if type(value) is str and ESC in value:
+        return _ESCAPED.sub(_unescaped, value)
+    return value
+
+
+def _unescaped(found: re.Match[str]) -> str:
+    return "\x00" if found[1] == "0" else ESC
+
+
+def _escaped_row(row: Sequence[Any]) -> Sequence[Any]:
+    """The row as it is, unless a text in it needs escaping: the check is all a rebuild pays."""
+    for value in row:
+        if type(value) is str and ("\x00" in value or ESC in value):
+            return tuple(map(to_column, row))
+    return row
+
+
+def _unescaped_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    for value in row:
+        if type(value) is str and ESC in value:
+            return tuple(map(from_column, row))
+    return row
 
 
 class Tx:
@@ -42,8 +88,10 @@ class Tx:
         dict_rows = self._cursor.row_factory
         self._cursor.row_factory = tuple_row
         try:
-            self._cursor.execute(self._sql(sql), tuple(params))
-            return list(self._cursor.fetchall()) if self._cursor.description else []
+            self._cursor.execute(self._sql(sql), tuple(_escaped_row(params)))
+            if not self._cursor.description:
+                return []
+            return [_unescaped_row(row) for row in self._cursor.fetchall()]
         finally:
             self._cursor.row_factory = dict_rows
 
@@ -51,13 +99,16 @@ class Tx:
         """Run one statement per row. On PostgreSQL a few rows go one by one: psycopg runs
         `executemany` in pipeline mode, whose wait spins a core for as long as the server works
         (a follower woken for a handful of events spent a tenth of its CPU there)."""
-        if not self._postgres or len(rows) > FEW_ROWS:
+        if not self._postgres:
             if rows:
-                self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+                self._cursor.executemany(sql, [tuple(r) for r in rows])
             return
         statement = self._sql(sql)
+        if len(rows) > FEW_ROWS:
+            self._cursor.executemany(statement, [tuple(_escaped_row(r)) for r in rows])
+            return
         for row in rows:
-            self._cursor.execute(statement, tuple(row), prepare=True)
+            self._cursor.execute(statement, tuple(_escaped_row(row)), prepare=True)
 
     def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
         """Append rows to a table, every column in order; COPY on PostgreSQL.
@@ -73,7 +124,7 @@ class Tx:
             return
         with self._cursor.copy(f"COPY {table} FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(_escaped_row(row))
 
     def track(self, name: str, position: int) -> None:
         """Record the position reached; refuses (IntegrityError) one that does not advance."""
