@@ -108,6 +108,15 @@ class ListingLedger(Ledger):
                 " `ledger erasures reapply`.",
                 {"Retry-After": "5"},
             ) from error
+        except OSError as error:  # the list's file: the erasure is done, but not yet listed
+            raise ProblemError(
+                503,
+                "erasure_not_listed",
+                "The erasure is recorded, but the erasure list could not be written",
+                f"{self.erasures.path}: {error.strerror}. Fix the file or LEDGER_ERASURE_LIST_FILE,"
+                " then send the same request again with the same Idempotency-Key.",
+                {"Retry-After": "5"},
+            ) from error
 
     def erase_and_list(self, ctx: Context, participant_id: UUID, *, reason: str) -> CommandResult:
         """Erase, and list the erasure once it is recorded (a refused one is not listed)."""

@@ -108,6 +108,7 @@ class Settings(BaseSettings):
         return self._secret(self.key_encryption_key, self.key_encryption_key_file)
 
     def erasure_list(self) -> Path:
+        """Where erasures are listed: the setting, or erasures.list beside the SQLite file."""
         if self.erasure_list_file is not None:
             return self.erasure_list_file
         env = self.event_store_env()

@@ -175,3 +175,25 @@ def test_reapply_refuses_a_list_it_cannot_read_and_names_the_line(tmp_path: Path
     assert "Ivan" not in bad.stderr
     assert missing.returncode == 2
     assert "typo.list" in missing.stderr
+
+
+def test_an_erasure_that_cannot_be_listed_is_not_acknowledged_until_it_is(tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path}/ledger.sqlite3"
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the list's folder should be")
+    listed = blocked / "erasures.list"
+    with serve(store_url, tmp_path, **keys_of(tmp_path), erasure_list_file=listed) as api:
+        person, _ = a_person_with_neighbours(api)
+
+        status, body = erase(api, person)
+
+        assert (status, body["code"]) == (503, "erasure_not_listed"), body
+        assert str(listed) in body["detail"]
+        shown = api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
+        assert shown["personal_data"] == {"erased": True}
+        blocked.unlink()
+
+        status, body = erase(api, person)  # the same Idempotency-Key
+
+        assert (status, body["id"]) == (200, person), body
+        assert listed.read_text().startswith(f"{person}\t")
