@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
 from domain import cooperative
@@ -21,6 +21,7 @@ from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.idempotency import IdempotencyRecord, idempotency_record_id
+from domain.recent import CopyingRepository
 from domain.saving import SavingApplication
 from domain.sealing import KeyRing, MemoryKeyRing, SealingMapper
 from domain.transcoding import DateAsISO, LedgerTranscoder
@@ -115,6 +116,9 @@ class LedgerCore(SavingApplication):
         self.fingerprint_key = fingerprint_key
         super().__init__(env)
         self.clock = clock
+
+    def construct_repository(self) -> Repository[UUID]:
+        return CopyingRepository.like(super().construct_repository())
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SealingMapper(self.construct_transcoder(), self.keyring)
