@@ -270,7 +270,8 @@ class GroupCommitter:
         it is written alone. Measured: 32 racers for 8 beds, each losing round of the group had
         cost a transaction per racer (ops/bench/DECISIONS.md)."""
         claimed: set[tuple[object, int]] = set()
-        firsts, seconds = [], []
+        firsts: list[_Write] = []
+        seconds: list[_Write] = []
         for write in group:
             claims = {(e.originator_id, e.originator_version) for e in write.events}
             (seconds if claims & claimed else firsts).append(write)
