@@ -203,7 +203,7 @@ def test_a_race_that_cannot_converge_ends_in_concurrent_write_after_the_bound_no
     assert after.version == ledger.load(Episode, world.episode).version
 
 
-def test_a_command_on_the_loop_that_keeps_losing_pauses_the_loop_never(
+def test_a_command_on_the_loop_that_keeps_losing_never_holds_the_loop_up(
     new_ledger: LedgerFactory,
 ) -> None:
     ledger = new_ledger()
