@@ -143,8 +143,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def _domain(request: Request, error: DomainError) -> JSONResponse:
         body = domain_problem(error)
-        # Nothing was written: the command can be sent again once the writers have caught up.
-        headers = {"Retry-After": "1"} if isinstance(error, OverloadedError) else None
+        # Nothing was written: the command can be sent again once the writers have caught up,
+        # or once the others writing to the same aggregates have let up.
+        headers = None
+        if isinstance(error, OverloadedError):
+            headers = {"Retry-After": "1"}
+        elif isinstance(error, ConcurrentWriteError):
+            headers = {"Retry-After": str(error.retry_after)}
         return JSONResponse(
             body, status_code=body["status"], media_type=MEDIA_TYPE, headers=headers
         )

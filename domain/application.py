@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from contextvars import ContextVar
@@ -14,7 +16,7 @@ from itertools import takewhile
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
 from domain import cooperative
@@ -22,17 +24,24 @@ from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.idempotency import IdempotencyRecord, idempotency_record_id
+from domain.recent import CopyingRepository
 from domain.saving import SavingApplication
 from domain.sealing import KeyRing, MemoryKeyRing, SealingMapper
 from domain.transcoding import DateAsISO, LedgerTranscoder
+from domain.turns import Turns
 
 A = TypeVar("A", bound=LedgerAggregate)
-# A racing writer that is not pinned to a version is re-run on fresh state this many times.
-ATTEMPTS = 3
-# Whether the command deciding in this thread, or greenlet (domain/cooperative.py), may decide
-# on recently saved state, and whether it did.
+# A command that lost a race and is not pinned to a version is decided again, after a random
+# pause of at most FIRST_BACKOFF doubling per loss up to MAX_BACKOFF (seconds), until it is
+# written or breaks a rule; a bound in time, not in attempts (see ops/bench/DECISIONS.md).
+FIRST_BACKOFF = 0.001
+MAX_BACKOFF = 0.05
+# Whether the command deciding in this thread, or greenlet (domain/cooperative.py), is deciding
+# for the first time and so may decide on recently saved state, and whether it did.
 _MAY_USE_RECENT: ContextVar[bool] = ContextVar("may_use_recent", default=False)
 _USED_RECENT: ContextVar[bool] = ContextVar("used_recent", default=False)
+# The aggregates on which the command running here holds a turn (domain/turns.py).
+_TURNS: ContextVar[set[UUID] | None] = ContextVar("turns", default=None)
 
 
 class StaleVersionError(DomainError):
@@ -42,9 +51,11 @@ class StaleVersionError(DomainError):
 
 
 class ConcurrentWriteError(DomainError):
-    """Other writers kept changing the same aggregates; the command can be retried."""
+    """Other writers kept changing the same aggregates; nothing was written: retry later."""
 
     rule = "concurrent_write"
+    # Seconds after which sending the command again is worth it (HTTP's Retry-After).
+    retry_after = 1
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,8 @@ class LedgerCore(SavingApplication):
     # (alternating). A rural episode (~320 services a year) still gets one or two a year, and
     # reading one replays at most 249 events after its snapshot.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Episode: 250, Facility: 100}
+    # How long a command that keeps losing races is decided again before it is refused.
+    retry_seconds = 2.0
 
     def __init__(
         self,
@@ -121,6 +134,10 @@ class LedgerCore(SavingApplication):
         self.fingerprint_key = fingerprint_key
         super().__init__(env)
         self.clock = clock
+        self.turns = Turns()
+
+    def construct_repository(self) -> Repository[UUID]:
+        return CopyingRepository.like(super().construct_repository())
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SealingMapper(self.construct_transcoder(), self.keyring)
@@ -145,9 +162,13 @@ class LedgerCore(SavingApplication):
         """The aggregate as now recorded, refusing a missing id or a different kind of aggregate.
 
         A command that will save the aggregate again says `saved_again`: then, on its first try,
-        the aggregate as this process last saved it will do (see domain/recent.py).
+        it waits for its turn if a race on the aggregate was lost here (see domain/turns.py),
+        and the aggregate as this process last saved it will do (see domain/recent.py).
         """
         if saved_again and _MAY_USE_RECENT.get():
+            held = _TURNS.get()
+            if held is not None and not held and self.turns.wait(aggregate_id, self.retry_seconds):
+                held.add(aggregate_id)
             recent = self.recent.take(aggregate_id)
             if isinstance(recent, cls) and expected_version in (None, recent.version):
                 _USED_RECENT.set(True)
@@ -235,8 +256,9 @@ class LedgerCore(SavingApplication):
         `params` are the command's arguments (a method's `locals()`): `self`, `ctx` and callables
         are left out of the fingerprint, as are ids the command generates (pass them as None).
 
-        A write that lost a race is decided again on fresh state (so the loser of the last bed hears
-        "no bed", not "try again"), unless the caller pinned a version with `expected_version`.
+        A write that lost a race is decided again on the store's state (so the loser of the last
+        bed hears "no bed", not "try again") until it is written or breaks a rule, for at most
+        `retry_seconds`, unless the caller pinned a version with `expected_version`.
         """
         digest = ""
         if ctx.idempotency_key is not None:
@@ -244,40 +266,68 @@ class LedgerCore(SavingApplication):
                 k: v for k, v in params.items() if k not in ("self", "ctx") and not callable(v)
             }
             digest = fingerprint(command, arguments, self.fingerprint_key)
-        for attempt in range(1, ATTEMPTS + 1):
-            if ctx.idempotency_key is not None:  # a look at the store: paused for, on a loop
-                replay = cooperative.blocking(self._replay, ctx, digest)
-                if replay is not None:
-                    return replay
-            today = self.clock()
-            decision = self._decide(decide, today)
-            aggregates = list(decision.aggregates)
-            if ctx.idempotency_key is not None:
-                aggregates.append(
-                    IdempotencyRecord.record(
-                        key=ctx.idempotency_key,
-                        fingerprint=digest,
-                        result_id=decision.id,
-                        result_version=decision.version,
-                        by=ctx.actor,
-                        today=today,
+        losses, deadline = 0, 0.0
+        held: set[UUID] = set()  # its turns: given while it waited, or taken when it lost
+        token = _TURNS.set(held)
+        try:
+            while True:
+                if ctx.idempotency_key is not None:  # a look at the store: paused for, on a loop
+                    replay = cooperative.blocking(self._replay, ctx, digest)
+                    if replay is not None:
+                        return replay
+                today = self.clock()
+                decision = self._decide(decide, today, again=losses > 0)
+                aggregates = list(decision.aggregates)
+                if ctx.idempotency_key is not None:
+                    aggregates.append(
+                        IdempotencyRecord.record(
+                            key=ctx.idempotency_key,
+                            fingerprint=digest,
+                            result_id=decision.id,
+                            result_version=decision.version,
+                            by=ctx.actor,
+                            today=today,
+                        )
                     )
-                )
-            try:
-                # The command's own objects: nothing touches them after this save.
-                recordings = self.save_owned(*aggregates)
-            except IntegrityError:
-                self.recent.forget(a.id for a in decision.aggregates)
-                if ctx.expected_version is not None:
-                    raise StaleVersionError("another command changed it first") from None
-                if attempt == ATTEMPTS:
-                    raise ConcurrentWriteError("too many concurrent writers; retry") from None
-                continue
-            return CommandResult(decision.id, decision.version, recordings[-1].notification.id)
-        raise AssertionError("unreachable")  # pragma: no cover
+                try:
+                    # The command's own objects: nothing touches them after this save.
+                    recordings = self.save_owned(*aggregates)
+                except IntegrityError:
+                    lost = {a.id for a in decision.aggregates}
+                    self.recent.forget(lost)
+                    if ctx.expected_version is not None:
+                        raise StaleVersionError("another command changed it first") from None
+                    losses += 1
+                    deadline = deadline or time.monotonic() + self.retry_seconds
+                    self.turns.take(lost - held)
+                    held |= lost
+                    self._pause_before_deciding_again(losses, deadline)
+                    continue
+                return CommandResult(decision.id, decision.version, recordings[-1].notification.id)
+        finally:
+            _TURNS.reset(token)
+            if held:
+                self.turns.release(held)
 
-    def _decide(self, decide: Callable[[date], Decision], today: date) -> Decision:
-        """Decide on recently saved state if there is some; refused on it, decide on the store's."""
+    def _pause_before_deciding_again(self, losses: int, deadline: float) -> None:
+        """The first loss is decided again at once: the winner's state is in the store, and this
+        process's new commands on it wait for their turns. Later losses were to other losers or
+        to another process: a random pause spreads them out. Past the deadline, refused."""
+        pause = 0.0
+        if losses > 1:
+            pause = random.uniform(0, min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (losses - 2)))
+        if time.monotonic() + pause >= deadline:
+            raise ConcurrentWriteError(
+                f"other writers kept changing it for {self.retry_seconds:g} s; retry"
+            )
+        if pause:
+            cooperative.pause(pause)
+
+    def _decide(self, decide: Callable[[date], Decision], today: date, again: bool) -> Decision:
+        """A first decision is made on recently saved state if there is some, and if refused on
+        it, on the store's. Deciding again after a lost race is done on the store's state."""
+        if again:
+            return decide(today)
         _MAY_USE_RECENT.set(True)
         _USED_RECENT.set(False)
         try:

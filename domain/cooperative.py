@@ -1,8 +1,9 @@
 """Commands run on an event loop's thread, pausing where they would wait for the store.
 
 `api/on_loop.py` runs a command in a greenlet of its own on the event loop's thread. Where the
-Ledger would block, on its group's write or on a read of the store, it calls `wait_for` or
-`blocking` instead: the greenlet hands the loop a function that starts the wait and says when
+Ledger would block, on its group's write, on a read of the store, or for its turn or between
+attempts after losing a race, it calls `wait_for`, `blocking`, `until_called` or `pause`
+instead: the greenlet hands the loop a function that starts the wait and says when
 it ended, and the loop serves other requests meanwhile. Anywhere else (threads, imports,
 tests) `paused` is false and the Ledger blocks its thread as it always did.
 
@@ -16,6 +17,7 @@ State a command keeps while it decides is in context variables, which are the gr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -66,3 +68,30 @@ def blocking(call: Callable[..., T], *args: Any) -> T:
 
     result: T = wait_for(start)
     return result
+
+
+def until_called(subscribe: Callable[[Callable[[], None]], bool], limit: float) -> None:
+    """Wait until the function handed to `subscribe` is called (from any thread), for at most
+    `limit` seconds; `subscribe` answers False if there is nothing to wait for. In a command
+    greenlet the loop serves others meanwhile; anywhere else the thread waits."""
+    if paused():
+
+        def start(done: Done) -> Callable[[], None]:
+            def wake() -> None:
+                done(None, None)
+
+            if not subscribe(wake):
+                wake()
+            return wake  # called by the loop when `limit` is up: the wait ends either way
+
+        wait_for(start, limit)
+        return
+    woken = threading.Event()
+    if subscribe(woken.set):
+        woken.wait(limit)
+
+
+def pause(seconds: float) -> None:
+    """Wait `seconds`, serving others meanwhile if on the loop: nobody calls the wake-up, so the
+    limit ends the wait (on the loop, by the loop's own timer: no thread sleeps for it)."""
+    until_called(lambda wake: True, seconds)

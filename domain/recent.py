@@ -13,7 +13,10 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
+
+from eventsourcing.application import Repository
 
 from domain.base import LedgerAggregate
 
@@ -63,3 +66,38 @@ class RecentAggregates:
         with self._lock:
             for aggregate_id in aggregate_ids:
                 self._saved.pop(aggregate_id, None)
+
+
+class CopyingRepository(Repository[UUID]):
+    """The library's repository, copying a cached aggregate only while nobody updates it.
+
+    The library brings a cached aggregate up to date from the store under a lock, but copies it
+    for the caller after letting go of that lock: readers of one facility at once (the losers
+    of a bed race) copied it while another reader added a stay to it, and failed with
+    "dictionary changed size during iteration", or could have got a copy half old, half new.
+    Here reading and copying hold one lock per aggregate (one of `STRIPES`, by its id)."""
+
+    STRIPES = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
+
+    @classmethod
+    def like(cls, library: Repository[UUID]) -> CopyingRepository:
+        """One with the settings and the cache of the library's own."""
+        repository = cls(
+            library.event_store,
+            snapshot_store=library.snapshot_store,
+            fastforward=library.fastforward,
+            fastforward_skipping=library.fastforward_skipping,
+            deepcopy_from_cache=library.deepcopy_from_cache,
+        )
+        repository.cache = library.cache
+        return repository
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
+        if self.cache is None or version is not None:  # nothing shared: built for this caller
+            return super().get(aggregate_id, version=version, **kwargs)
+        with self._stripes[aggregate_id.int % self.STRIPES]:
+            return super().get(aggregate_id, **kwargs)
