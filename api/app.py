@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        components = wiring.build(settings)
+        components = wiring.serving(settings)
         components.metrics = metrics
         components.ledger.committer.observe = metrics.observe_commit
         app.state.components = components

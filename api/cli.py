@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from api.bulk_import import WORKERS, import_file
 from api.erasure_list import ErasureList, reapply
 from api.keyring import KeyNotDestroyedError
 from api.pg_append import Wakeup
-from api.settings import Settings
+from api.settings import MissingKeyError, Settings, fresh_key
 from projections.checkpoints import TrustedFileError, read_trusted
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
@@ -43,12 +44,7 @@ exit codes:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description="Service-episode ledger")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", help="address to bind (default: LEDGER_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: LEDGER_PORT or 8000)")
-    serve.add_argument(
-        "--workers", type=int, help="API processes on PostgreSQL (default: LEDGER_WORKERS or 1)"
-    )
+    _add_serve(commands.add_parser("serve", help="serve the HTTP API"))
     project = commands.add_parser(
         "project", help="follow the log into read models until SIGTERM (one reader for all named)"
     )
@@ -77,15 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--role", action="append", required=True, choices=ROLES)
     token.add_argument("--program", action="append", default=[], help="program code, or *")
     token.add_argument("--hours", type=float, default=12)
+    commands.add_parser("keys", help="make keys for a deployment").add_subparsers(
+        dest="keys_command", required=True
+    ).add_parser("generate", help="print fresh keys as environment lines, for every host alike")
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    settings = _settings(args.command)
 
-    if args.command == "serve":
+    if args.command == "keys":
+        _generate_keys()
+    elif args.command == "serve":
         _serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
     elif args.command == "import":
         ledger = wiring.ledger_for(settings)
@@ -145,10 +146,36 @@ def _verify_parser(commands: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_serve(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--host", help="address to bind (default: LEDGER_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: LEDGER_PORT or 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="API processes on PostgreSQL (default: LEDGER_WORKERS or 1)"
+    )
+
+
+def _settings(command: str) -> Settings:
+    """The settings, with every key this command needs (checked before anything starts: a key
+    made up here would differ from the other hosts' keys)."""
+    settings = Settings()
+    if command != "keys":
+        try:
+            settings.require_keys(tokens=command in ("serve", "token"))
+        except MissingKeyError as error:
+            sys.exit(str(error))
+    return settings
+
+
+def _generate_keys() -> None:
+    print(f"LEDGER_KEY_ENCRYPTION_KEY={fresh_key()}")
+    print(f"LEDGER_SEAL_SIGNING_KEY={fresh_key()}")
+    print(f"LEDGER_JWT_SECRET={fresh_key()}")
+
+
 def _print_welcome(settings: Settings, host: str, port: int) -> None:
     print(f"Ledger API on http://{host}:{port}  docs: http://{host}:{port}/docs", flush=True)
-    if settings.jwks_file or settings.jwks_url:
-        return
+    if not settings.embedded or settings.jwks_file or settings.jwks_url:
+        return  # a shared secret's admin tokens do not belong in a service's log
     print("Development tokens (12 h; mint more with `ledger token --sub ... --role ...`):")
     for role in ROLES:
         print(f"  {role:<10} {mint(settings, f'dev-{role}', [role], ['*'])}")
@@ -165,7 +192,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
         return
-    # Each process builds its app, and its Ledger, from the same environment.
+    # The schema is made here, once, and each process then builds its app, and its Ledger, from
+    # the same environment without touching it. Had each process made it in turn (an advisory
+    # lock) when connections were scarce, one held the lock waiting for a connection that the
+    # other held waiting for the lock, until the pool gave up.
+    wiring.build(settings, follow_in_process=False).close()
+    os.environ["LEDGER_CREATE_SCHEMA"] = "false"  # spawned processes read this environment
     config = uvicorn.Config(
         "api.app:create_app", factory=True, workers=workers, host=host, port=port, access_log=False
     )

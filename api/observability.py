@@ -78,10 +78,23 @@ class Metrics:
         )
         self.lag = Gauge(
             "ledger_read_model_lag",
-            "Log positions a read model is behind",
+            "Log positions a read model (or the seal) is behind",
             ["read_model"],
             registry=self.registry,
         )
+        self.lag_seconds = Gauge(
+            "ledger_read_model_lag_seconds",
+            "How long ago the oldest event a read model (or the seal) lacks was recorded",
+            ["read_model"],
+            registry=self.registry,
+        )
+        self.heartbeat_age = Gauge(
+            "ledger_read_model_heartbeat_age_seconds",
+            "Seconds since the follower of a read model (or the seal) last reported",
+            ["read_model"],
+            registry=self.registry,
+        )
+        self.ready = Gauge("ledger_ready", "1 when /ready answers 200", registry=self.registry)
         self.head = Gauge("ledger_log_head", "Last log position", registry=self.registry)
         self.commit_group = Histogram(
             "ledger_commit_group_commands",
@@ -100,6 +113,23 @@ class Metrics:
             "Commands waiting for the event-store write in progress",
             registry=self.registry,
         )
+
+    def readiness(self, body: dict[str, Any]) -> None:
+        """Set the readiness gauges from `/ready`'s body (read models and the seal, labelled
+        read_model="seal"); a model never reported has no heartbeat series."""
+        self.ready.set(1 if body["ready"] else 0)
+        models = {
+            **body.get("read_models", {}),
+            **({"seal": body["seal"]} if "seal" in body else {}),
+        }
+        if "head" in body:
+            self.head.set(body["head"])
+        for name, model in models.items():
+            self.position.labels(name).set(model["position"])
+            self.lag.labels(name).set(model["lag"])
+            self.lag_seconds.labels(name).set(model["lag_seconds"])
+            if model["heartbeat_seconds_ago"] is not None:
+                self.heartbeat_age.labels(name).set(model["heartbeat_seconds_ago"])
 
     def observe_commit(self, commands: int, seconds: float) -> None:
         self.commit_group.observe(commands)

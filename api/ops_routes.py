@@ -1,4 +1,8 @@
-"""Health, readiness and metrics for operators."""
+"""Health, readiness and metrics for operators: answered on the event loop, from memory.
+
+None of them waits for the thread pool or for a store connection: under load both are taken
+(see api/readiness.py for where readiness comes from).
+"""
 
 from __future__ import annotations
 
@@ -10,31 +14,29 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import components
-from projections.runner import statuses
+from api.readiness import Limits, readiness
+
+
+def _limits(request: Request) -> Limits:
+    settings = components(request).settings
+    return Limits(settings.ready_max_lag, settings.ready_max_lag_seconds)
 
 
 def router() -> APIRouter:
     ops = APIRouter(tags=["operations"])
 
     @ops.get("/health", operation_id="health")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         """The process is up; which one answered (with `--workers`, each takes its share of
         the connections)."""
         return {"status": "ok", "process": os.getpid()}
 
     @ops.get("/ready", operation_id="ready", responses={503: {"description": "Not ready"}})
-    def ready(request: Request) -> JSONResponse:
-        """The event store answers and every read model is within the allowed lag."""
-        state = components(request)
-        try:
-            lagging = statuses(state.ledger, list(state.models.values()))
-        except Exception as error:
-            return JSONResponse({"ready": False, "store": type(error).__name__}, status_code=503)
-        limit = state.settings.ready_max_lag
-        body: dict[str, Any] = {
-            "ready": all(s.lag <= limit for s in lagging),
-            "read_models": {s.name: {"position": s.position, "lag": s.lag} for s in lagging},
-        }
+    async def ready(request: Request) -> JSONResponse:
+        """The store answers, and every read model and the seal is followed (its follower
+        reported lately) and behind the log head by no more than the allowed time and
+        positions; otherwise 503 with the reason for each."""
+        body = readiness(components(request).readiness, _limits(request))
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
     @ops.get(
@@ -43,13 +45,11 @@ def router() -> APIRouter:
         response_class=Response,
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
-    def metrics(request: Request) -> Response:
-        """Prometheus text format: requests, latencies, commands, commit groups, read-model lag."""
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format: requests, latencies, commands, commit groups, and each read
+        model's and the seal's lag (positions and seconds) and heartbeat."""
         state = components(request)
-        for status in statuses(state.ledger, list(state.models.values())):
-            state.metrics.position.labels(status.name).set(status.position)
-            state.metrics.lag.labels(status.name).set(status.lag)
-            state.metrics.head.set(status.head)
+        state.metrics.readiness(readiness(state.readiness, _limits(request)))
         state.metrics.commit_queue.set(state.ledger.committer.depth)
         return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -50,8 +50,9 @@ $body$
 """
 
 
-def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
-    """Create the append function and return the insert that calls it.
+def one_trip_insert(recorder: PostgresApplicationRecorder, *, made: bool = False) -> Insert:
+    """Create the append function (unless it was `made` already) and return the insert that
+    calls it.
 
     Call it holding `wiring.schema_turn`: processes starting together must not create the
     function at the same moment ("tuple concurrently updated").
@@ -65,8 +66,9 @@ def one_trip_insert(recorder: PostgresApplicationRecorder) -> Insert:
         lock_timeout=Literal(f"{datastore.lock_timeout}s"),
         channel=Literal(recorder.channel_name),
     )
-    with datastore.transaction(commit=True) as curs:
-        curs.execute(create)
+    if not made:
+        with datastore.transaction(commit=True) as curs:
+            curs.execute(create)
     # Four arrays rather than one of a composite type, in binary (see api/pg_arrays.py).
     call = (
         SQL("SELECT * FROM {schema}.{function}(%b, %b, %b, %b)")

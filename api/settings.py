@@ -8,9 +8,18 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ledger.sqlite3"
+GENERATE_KEY = (
+    'ledger keys generate  (or: python -c "import base64, os;'
+    ' print(base64.b64encode(os.urandom(32)).decode())")'
+)
+
+
+class MissingKeyError(ValueError):
+    """A key the ledger needs is not given, and outside the embedded default none is made up."""
 
 
 class Settings(BaseSettings):
@@ -49,11 +58,21 @@ class Settings(BaseSettings):
     projection_linger: float = 0.010
     # A read given min_position waits this long for its read model at most.
     read_wait_seconds: float = 5.0
-    # /ready fails when a read model is further behind the log head than this.
+    # Schema work (tables, types, functions) at start; `ledger serve --workers` does it once in
+    # its supervisor and starts the API processes without.
+    create_schema: bool = True
+    # /ready fails when a read model or the seal is further behind the log head than this many
+    # positions, or than this many seconds (the oldest event it lacks was recorded that long
+    # ago), or when its follower has not reported for that long.
     ready_max_lag: int = 10_000
+    ready_max_lag_seconds: float = 30.0
 
     # Authentication. Embedded default: HS256 with a secret generated into var/ on first start.
-    # Production: RS256/ES256 keys from a JWKS file or URL (OIDC-compatible).
+    # Production: RS256/ES256 keys from a JWKS file or URL (OIDC-compatible), or HS256 with
+    # LEDGER_JWT_SECRET (or LEDGER_JWT_SECRET_FILE) given to every host alike.
+    jwt_secret_value: str | None = Field(
+        default=None, validation_alias=AliasChoices("jwt_secret_value", "LEDGER_JWT_SECRET")
+    )
     jwt_secret_file: Path = Path("var/jwt-secret")
     jwks_file: Path | None = None
     jwks_url: str | None = None
@@ -61,7 +80,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "ledger"
     max_body_bytes: int = 2_000_000
 
-    # Wraps each person's data key (32 bytes, base64). Embedded default: generated into var/.
+    # Keys, each 32 bytes in base64, given as a value or as a file. Only the embedded default
+    # (SQLite) generates a missing one into var/; on PostgreSQL a missing key refuses the start,
+    # since every host of one ledger needs the same keys (see `missing_keys`).
+    # Wraps each person's data key.
     key_encryption_key: str | None = None
     key_encryption_key_file: Path = Path("var/key-encryption-key")
 
@@ -71,7 +93,7 @@ class Settings(BaseSettings):
     # erasures.list beside the SQLite file (var/), or var/erasures.list on PostgreSQL.
     erasure_list_file: Path | None = None
 
-    # Signs the audit chain's checkpoints (Ed25519, 32 raw bytes base64); default: generated.
+    # Signs the audit chain's checkpoints (an Ed25519 private key's 32 raw bytes).
     seal_signing_key: str | None = None
     seal_signing_key_file: Path = Path("var/seal-signing-key")
     checkpoint_every_events: int = 1000
@@ -81,18 +103,64 @@ class Settings(BaseSettings):
     # database's writers cannot write, e.g. another host's mount or an append-only file.
     checkpoint_log: Path | None = None
 
+    @property
+    def embedded(self) -> bool:
+        """The embedded default: one SQLite ledger on this host, its keys made on first start."""
+        return urlsplit(self.database_url).scheme == "sqlite"
+
     def jwt_secret(self) -> bytes:
-        """The HS256 secret of the embedded default, generated into var/ on first start."""
-        return _generated(self.jwt_secret_file).encode()
+        """The HS256 secret: given, or (embedded default) generated into var/ on first start."""
+        return self._text(self.jwt_secret_value, self.jwt_secret_file, "LEDGER_JWT_SECRET").encode()
 
     def seal_signer(self) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(
-            self._secret(self.seal_signing_key, self.seal_signing_key_file)
+            self._secret(
+                self.seal_signing_key, self.seal_signing_key_file, "LEDGER_SEAL_SIGNING_KEY"
+            )
         )
 
-    def _secret(self, value: str | None, path: Path) -> bytes:
-        """32 bytes (base64) from the environment, or from a file generated on first start."""
-        return base64.b64decode(value or _generated(path))
+    def kek(self) -> bytes:
+        """The key-encryption key: given, or (embedded default) generated into var/."""
+        return self._secret(
+            self.key_encryption_key, self.key_encryption_key_file, "LEDGER_KEY_ENCRYPTION_KEY"
+        )
+
+    def missing_keys(self, *, tokens: bool = True) -> list[str]:
+        """The variables of keys neither given nor to be generated here (empty when embedded).
+
+        A key generated into one host's var/ would differ on the next host (or a new container):
+        personal data written there could not be read here, checkpoints would carry another
+        signature, and tokens of one host would be refused by the other. `tokens`: whether this
+        process checks tokens (`ledger serve`, `ledger token`); with a JWKS none is needed.
+        """
+        if self.embedded:
+            return []
+        wanted = [
+            ("LEDGER_KEY_ENCRYPTION_KEY", self.key_encryption_key, self.key_encryption_key_file),
+            ("LEDGER_SEAL_SIGNING_KEY", self.seal_signing_key, self.seal_signing_key_file),
+        ]
+        if tokens and not (self.jwks_file or self.jwks_url):
+            wanted.append(("LEDGER_JWT_SECRET", self.jwt_secret_value, self.jwt_secret_file))
+        return [name for name, value, path in wanted if not value and not path.is_file()]
+
+    def require_keys(self, *, tokens: bool = True) -> None:
+        """Refuse, naming each missing key and how to make one, unless all are given."""
+        missing = self.missing_keys(tokens=tokens)
+        if missing:
+            raise MissingKeyError(missing_keys_message(missing))
+
+    def _secret(self, value: str | None, path: Path, variable: str) -> bytes:
+        return base64.b64decode(self._text(value, path, variable))
+
+    def _text(self, value: str | None, path: Path, variable: str) -> str:
+        """A key from the environment, or from its file; generated only by the embedded default."""
+        if value:
+            return value
+        if self.embedded:
+            return _generated(path)
+        if path.is_file():
+            return path.read_text().strip()
+        raise MissingKeyError(missing_keys_message([variable]))
 
     def key_env(self) -> dict[str, str]:
         """Where the personal-data keys live: beside the events on PostgreSQL, their own file on
@@ -102,10 +170,6 @@ class Settings(BaseSettings):
             events_file = Path(env["SQLITE_DBNAME"])
             env["SQLITE_DBNAME"] = str(events_file.with_suffix(".keys" + events_file.suffix))
         return env
-
-    def kek(self) -> bytes:
-        """The key-encryption key, from the environment or generated into var/ on first start."""
-        return self._secret(self.key_encryption_key, self.key_encryption_key_file)
 
     def erasure_list(self) -> Path:
         """Where erasures are listed: the setting, or erasures.list beside the SQLite file."""
@@ -174,13 +238,34 @@ class Settings(BaseSettings):
         )
 
 
+def fresh_key() -> str:
+    """32 random bytes in base64: a new key-encryption key, signing key or HS256 secret."""
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def missing_keys_message(variables: list[str]) -> str:
+    names = ", ".join(variables)
+    return (
+        f"ledger: refusing to start without {names}.\n"
+        "Outside the embedded SQLite default no key is generated: every host of one ledger must"
+        " use the same keys, or personal data written by one host is unreadable on another."
+        f" Set {names} (32 random bytes in base64; or the same name with _FILE, naming a file"
+        " that holds it) to the same value on every host. Generate each once with:\n"
+        f"  {GENERATE_KEY}"
+    ) + (
+        "\nTokens may be checked against a JWKS instead (LEDGER_JWKS_FILE or LEDGER_JWKS_URL)."
+        if "LEDGER_JWT_SECRET" in variables
+        else ""
+    )
+
+
 def _generated(path: Path) -> str:
     """The text of a secret file, made with 32 random bytes (base64) on first start."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside, then linked into place: processes starting together agree on one key.
         aside = path.with_name(f".{path.name}.{os.getpid()}")
-        aside.write_text(base64.b64encode(os.urandom(32)).decode())
+        aside.write_text(fresh_key())
         aside.chmod(0o600)
         try:
             os.link(aside, path)

@@ -7,10 +7,12 @@ import hmac
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import cast
 from urllib.parse import urlsplit
 
 import psycopg
+from eventsourcing.persistence import ApplicationRecorder, Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api.access_log import AccessLog
@@ -18,12 +20,15 @@ from api.erasure_list import ErasureList, ListingLedger
 from api.keyring import SqlKeyRing
 from api.observability import Metrics
 from api.pg_append import one_trip_insert
+from api.pg_log import LedgerRecorder
+from api.readiness import ReadinessMonitor
 from api.settings import Settings
 from domain.application import utc_today
 from domain.ledger import Ledger
+from projections import heartbeats
 from projections.model import ReadModel
 from projections.registry import READ_MODELS
-from projections.runner import Follower, ProjectionHost
+from projections.runner import Follower, ProjectionHost, Status, statuses
 from projections.seal import AuditChain
 from projections.store import ReadStore
 
@@ -40,12 +45,17 @@ class Components:
     seal: AuditChain
     host: ProjectionHost | None = None
     metrics: Metrics | None = None
+    readiness: ReadinessMonitor | None = None
 
     def close(self) -> None:
+        if self.readiness is not None:
+            self.readiness.stop()
         if self.host is not None:
             self.host.stop()
         self.store.close()
         self.ledger.close()
+        if isinstance(self.ledger.keyring, SqlKeyRing):  # its pool is the ring's own
+            self.ledger.keyring.store.close()
 
 
 @contextmanager
@@ -55,8 +65,10 @@ def schema_turn(settings: Settings) -> Iterator[None]:
     PostgreSQL's CREATE ... IF NOT EXISTS is not safe against the same statement running at the
     same moment in another session ("duplicate key ... pg_type", "tuple concurrently updated"):
     the API and one process per read model, started together on a new database, collided.
+    With `create_schema` off (the API processes of `ledger serve --workers`, whose supervisor
+    made the schema) there is nothing to take turns for.
     """
-    if not settings.database_url.startswith("postgresql"):
+    if not settings.create_schema or not settings.database_url.startswith("postgresql"):
         yield
         return
     server = urlsplit(settings.database_url)._replace(query="").geturl()
@@ -74,6 +86,7 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Lis
     # Recently used aggregates stay in memory; each read still fast-forwards from the store,
     # so writes from other processes are seen and a stale write is still refused.
     env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
+    env["CREATE_TABLE"] = "y" if settings.create_schema else "n"
     with schema_turn(settings):
         keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
         ledger = ListingLedger(
@@ -84,7 +97,9 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Lis
             erasures=ErasureList(settings.erasure_list()),
         )
         if isinstance(ledger.recorder, PostgresApplicationRecorder):
-            ledger.committer.insert = one_trip_insert(ledger.recorder)
+            ledger.committer.insert = one_trip_insert(
+                ledger.recorder, made=not settings.create_schema
+            )
     ledger.committer.max_waiting = settings.commit_queue_limit
     ledger.committer.max_wait_seconds = settings.commit_wait_seconds
     return ledger
@@ -112,7 +127,10 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
         components = Components(
             settings, ledger, store, models, access, audit_chain(settings, store)
         )
-        components.seal.create_tables()
+        if settings.create_schema:
+            for model in [*models.values(), components.seal]:
+                model.create_tables()
+            heartbeats.create_table(store)
     if follow_in_process is None:
         follow_in_process = settings.projections_in_process
     if follow_in_process is None:
@@ -128,4 +146,38 @@ def build(settings: Settings, *, follow_in_process: bool | None = None) -> Compo
         ]
         components.host = ProjectionHost(followers, poll_interval=settings.projection_poll_interval)
         components.host.start()
+    return components
+
+
+def readiness_monitor(components: Components) -> ReadinessMonitor:
+    """Checks of every read model and the seal, through the read-model store's pool: commands
+    hold the event store's connections, and a check must not queue behind them. (On PostgreSQL
+    the events are in the same database; a pool of its own would cost every API process one
+    more connection for good, where connections may be scarce.)"""
+    ledger, store = components.ledger, components.store
+    recorder: ApplicationRecorder = ledger.recorder
+    if isinstance(recorder, PostgresApplicationRecorder):
+        recorder = LedgerRecorder(
+            store.factory.datastore,  # type: ignore[attr-defined]
+            events_table_name=recorder.events_table_name,
+        )
+    names = [*READ_MODELS, AuditChain.name]
+
+    def recorded(notification: Notification) -> datetime:
+        """When a stored event was recorded: its envelope's time, readable without any key."""
+        return cast(datetime, ledger.mapper.transcoder.decode(notification.state)["timestamp"])
+
+    def check() -> list[Status]:
+        return statuses(recorder, store, names, recorded, datetime.now(UTC))
+
+    monitor = ReadinessMonitor(check)
+    monitor.check_once()  # known before the first request
+    return monitor
+
+
+def serving(settings: Settings) -> Components:
+    """The components of an API process: `build`, and readiness checked in the background."""
+    components = build(settings)
+    components.readiness = readiness_monitor(components)
+    components.readiness.start()
     return components

@@ -6,10 +6,11 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from api.settings import Settings
+from api.settings import Settings, fresh_key
 from api.wiring import ledger_for
 from domain.ledger import Ledger
 
@@ -18,9 +19,27 @@ TODAY = date(2024, 6, 1)
 LedgerFactory = Callable[[], Ledger]
 
 
-def settings_for(store_url: str, folder: Path) -> Settings:
-    """Settings of a test store, with its own generated key-encryption key."""
-    return Settings(database_url=store_url, key_encryption_key_file=folder / "kek")
+def keys_in(folder: Path) -> dict[str, Path]:
+    """The keys of a test's ledger, as files in its folder made once. Every process of the test
+    (its own Ledger, `ledger serve`, `ledger project`) reads the same keys, as every host of one
+    deployment must; on PostgreSQL none would be generated."""
+    files = {"kek": folder / "kek", "seal": folder / "seal", "jwt": folder / "jwt"}
+    for path in files.values():
+        if not path.exists():
+            path.write_text(fresh_key())
+    return files
+
+
+def settings_for(store_url: str, folder: Path, **overrides: Any) -> Settings:
+    """Settings of a test store, with the test's keys."""
+    keys = keys_in(folder)
+    return Settings(
+        database_url=store_url,
+        key_encryption_key_file=keys["kek"],
+        seal_signing_key_file=keys["seal"],
+        jwt_secret_file=keys["jwt"],
+        **overrides,
+    )
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,12 +47,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def process_env(store_url: str, folder: Path) -> dict[str, str]:
     """The environment of a ledger process of its own (`python -c`) on a test's store."""
+    keys = keys_in(folder)
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "LEDGER_DATABASE_URL": store_url,
-        "LEDGER_KEY_ENCRYPTION_KEY_FILE": str(folder / "kek"),
-        "LEDGER_SEAL_SIGNING_KEY_FILE": str(folder / "seal"),
+        "LEDGER_KEY_ENCRYPTION_KEY_FILE": str(keys["kek"]),
+        "LEDGER_SEAL_SIGNING_KEY_FILE": str(keys["seal"]),
+        "LEDGER_JWT_SECRET_FILE": str(keys["jwt"]),
     }
 
 

@@ -89,7 +89,8 @@ def http_load(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for command in [["serve"], ["project", *READ_MODELS]]
+        # The seal follows in a process of its own, as in production: /ready waits for it too.
+        for command in [["serve"], ["project", *READ_MODELS], ["project", "seal"]]
     ]
     token = mint(settings, "bench", ["caseworker"], ["*"])
     try:

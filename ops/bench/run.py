@@ -33,7 +33,7 @@ from psycopg import sql  # noqa: E402
 from report import report  # noqa: E402
 
 from api.bulk_import import import_file  # noqa: E402
-from api.settings import Settings  # noqa: E402
+from api.settings import Settings, fresh_key  # noqa: E402
 from api.wiring import build, ledger_for  # noqa: E402
 from domain.application import Context  # noqa: E402
 from domain.base import Actor  # noqa: E402
@@ -72,7 +72,15 @@ def fresh_database() -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+def keys_in(folder: Path) -> None:
+    """The bench's keys, made once: on PostgreSQL the ledger generates none."""
+    for name in ("kek", "seal", "jwt"):
+        if not (folder / name).exists():
+            (folder / name).write_text(fresh_key())
+
+
 def settings_for(url: str, folder: Path) -> Settings:
+    keys_in(folder)
     return Settings(
         database_url=url,
         key_encryption_key_file=folder / "kek",
@@ -82,6 +90,7 @@ def settings_for(url: str, folder: Path) -> Settings:
 
 
 def env_for(url: str, folder: Path) -> dict[str, str]:
+    keys_in(folder)
     return {
         **os.environ,
         "LEDGER_DATABASE_URL": url,

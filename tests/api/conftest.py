@@ -18,6 +18,7 @@ import uvicorn
 from api.app import create_app
 from api.auth import mint
 from api.settings import Settings
+from tests.conftest_stores import settings_for
 
 OWN, OTHER = "OWN", "OTHER"
 
@@ -71,9 +72,9 @@ def free_port() -> int:
 @contextmanager
 def serve(store_url: str, folder: Path, **overrides: Any) -> Iterator[Api]:
     """Run the API under uvicorn on a free loopback port until the block ends."""
-    settings = Settings(
-        database_url=store_url,
-        jwt_secret_file=folder / "jwt-secret",
+    settings = settings_for(
+        store_url,
+        folder,
         projections_in_process=True,
         projection_poll_interval=0.01,
         **overrides,

@@ -26,7 +26,7 @@ from projections.runner import Follower
 from projections.seal import AuditChain, checkpoint_message, link
 from projections.seal_verify import verify
 from projections.store import ReadStore
-from tests.conftest_stores import TODAY
+from tests.conftest_stores import TODAY, settings_for
 from tests.integration.scenario import CASEWORKER, a_world
 
 VERIFIER = Path(__file__).parents[2] / "ops" / "audit" / "verify_export.py"
@@ -75,12 +75,7 @@ class Sealed:
 
 @pytest.fixture
 def sealed(postgres_schema_url: str, tmp_path: Path) -> Iterator[Sealed]:
-    settings = Settings(
-        database_url=postgres_schema_url,
-        key_encryption_key_file=tmp_path / "kek",
-        seal_signing_key_file=tmp_path / "seal",
-        checkpoint_every_events=10,
-    )
+    settings = settings_for(postgres_schema_url, tmp_path, checkpoint_every_events=10)
     ledger = ledger_for(settings, clock=lambda: TODAY)
     world = a_world(ledger)
     for n in range(25):
