@@ -22,6 +22,9 @@ KEYS_DDL = (
 )
 # Other processes may destroy a key: a cached one is trusted this long.
 CACHE_SECONDS = 30.0
+# What a destroyed key's row holds: no key, and a refusal to make another for the same person
+# (a reader's sealed reason, a late command, a restored copy re-erased must not revive one).
+DESTROYED = ""
 # An erasure waits for readers of the store, or for transactions older than it, this many times
 # (each up to the store's lock timeout) before it gives up and says the erasure is incomplete.
 PURGE_ATTEMPTS = 3
@@ -55,7 +58,7 @@ class SqlKeyRing:
             return cached[0]
         # On the event loop, a command pauses here rather than holding the loop up.
         rows = cooperative.blocking(self._stored, stream_id, create)
-        if not rows:
+        if not rows or rows[0][0] == DESTROYED:
             return None
         key = self._unwrap(stream_id, rows[0][0])
         with self._lock:
@@ -102,6 +105,10 @@ class SqlKeyRing:
         with self.store.transaction() as tx:
             tx.executemany(
                 "DELETE FROM personal_data_keys WHERE stream_id = ?", [(str(s),) for s in doomed]
+            )
+            tx.executemany(
+                "INSERT INTO personal_data_keys VALUES (?, ?)",
+                [(str(s), DESTROYED) for s in doomed],
             )
             deleted_by = (
                 str(tx.execute("SELECT pg_current_xact_id()::xid")[0][0])

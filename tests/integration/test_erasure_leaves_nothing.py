@@ -33,7 +33,7 @@ VALUES = [*PERSON.values(), CORRECTED_PHONE, "11223344595", "Стёртова"]
 def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
     # A short lock timeout: on SQLite each wait for a reader of the key store lasts one second.
     with serve(
-        store_url, tmp_path, key_encryption_key_file=tmp_path / "kek", store_lock_timeout=1
+        store_url, tmp_path, store_lock_timeout=1
     ) as running:
         yield running
 
@@ -97,6 +97,23 @@ def test_no_file_of_the_store_holds_an_erased_persons_key_or_data(api: Api) -> N
     for neighbour in (neighbours[0], neighbours[-1]):
         kept = api.get(f"/v1/participants/{neighbour}", role="admin", reason="check").json()
         assert kept["personal_data"]["full_name"].split()[0] in ("Before", "After")
+
+
+def test_reading_an_erased_person_with_a_reason_makes_no_new_key_for_them(api: Api) -> None:
+    """A reader's reason is sealed with the person's key: once the key is destroyed, no read,
+    history or audit query may make another one (it would open whatever is sealed later)."""
+    person, _ = a_person_with_neighbours(api)
+    wrapped = wrapped_key(api.settings, person)
+    status, body = erase(api, person)
+    assert status == 201, body
+
+    for path in (f"/v1/participants/{person}", f"/v1/participants/{person}/history"):
+        answer = api.get(path, role="admin", reason="why Stёrtova was erased")
+        assert answer.status_code == 200, answer.text
+    access = api.get("/v1/audit/access", role="auditor", participant=person).json()
+
+    assert {item["reason"] for item in access["items"] if item["reason"]} == {"erased"}
+    assert leftovers(api, person, wrapped) == []
 
 
 def test_an_erasure_waits_for_a_transaction_older_than_it_and_then_leaves_nothing(

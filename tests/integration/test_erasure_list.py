@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
@@ -22,13 +21,6 @@ from tests.integration.test_erasure_leaves_nothing import (
     a_person_with_neighbours,
     erase,
 )
-
-
-def keys_of(folder: Path) -> dict[str, Any]:
-    return {
-        "key_encryption_key_file": folder / "kek",
-        "seal_signing_key_file": folder / "seal",
-    }
 
 
 def reapply(store_url: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,7 +44,7 @@ def check_forgotten(
     store_url: str, folder: Path, person: str, neighbour: str, wrapped: str
 ) -> None:
     """The restored copy, served again: the person is erased once, nothing of them in its files."""
-    with serve(store_url, folder, **keys_of(folder)) as api:
+    with serve(store_url, folder) as api:
         shown = api.get(f"/v1/participants/{person}", role="admin", reason="check").json()
         assert shown["personal_data"] == {"erased": True}
         kept = api.get(f"/v1/participants/{neighbour}", role="admin", reason="check").json()
@@ -72,14 +64,14 @@ def test_a_restored_sqlite_copy_forgets_the_erased_person_again_once_the_list_is
     tmp_path: Path,
 ) -> None:
     store_url = f"sqlite:///{tmp_path}/ledger.sqlite3"
-    with serve(store_url, tmp_path, **keys_of(tmp_path)) as api:
+    with serve(store_url, tmp_path) as api:
         person, neighbours = a_person_with_neighbours(api)
         wrapped = wrapped_key(api.settings, person)
     backup = tmp_path / "backup"
     backup.mkdir()
     for file in tmp_path.glob("ledger*.sqlite3*"):
         shutil.copy2(file, backup / file.name)
-    with serve(store_url, tmp_path, **keys_of(tmp_path)) as api:
+    with serve(store_url, tmp_path) as api:
         status, body = erase(api, person)
         assert status == 201, body
     listed = (tmp_path / "erasures.list").read_text()
@@ -109,7 +101,7 @@ def test_a_restored_postgres_dump_forgets_the_erased_person_again_once_the_list_
     schema = parse_qs(url.query)["schema"][0]
     database = url._replace(query="").geturl()
     listed = tmp_path / "elsewhere" / "erasures.list"
-    settings = {**keys_of(tmp_path), "erasure_list_file": listed}
+    settings = {"erasure_list_file": listed}
     with serve(postgres_schema_url, tmp_path, **settings) as api:
         person, neighbours = a_person_with_neighbours(api)
         wrapped = wrapped_key(api.settings, person)
@@ -138,7 +130,7 @@ def test_only_recorded_erasures_are_listed_and_a_line_holds_no_personal_data(
     tmp_path: Path,
 ) -> None:
     store_url = f"sqlite:///{tmp_path}/ledger.sqlite3"
-    with serve(store_url, tmp_path, **keys_of(tmp_path)) as api:
+    with serve(store_url, tmp_path) as api:
         person, _ = a_person_with_neighbours(api)
         unknown = "00000000-0000-4000-8000-000000000000"
         refused = api.post(f"/v1/participants/{unknown}/erase", {"reason": "x"}, role="admin")
@@ -182,7 +174,7 @@ def test_an_erasure_that_cannot_be_listed_is_not_acknowledged_until_it_is(tmp_pa
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the list's folder should be")
     listed = blocked / "erasures.list"
-    with serve(store_url, tmp_path, **keys_of(tmp_path), erasure_list_file=listed) as api:
+    with serve(store_url, tmp_path, erasure_list_file=listed) as api:
         person, _ = a_person_with_neighbours(api)
 
         status, body = erase(api, person)

@@ -36,7 +36,7 @@ from projections.checkpoints import Checkpoint, checkpoint_message
 from projections.runner import Follower
 from projections.seal import GENESIS, AuditChain, link
 from projections.store import ReadStore
-from tests.conftest_stores import TODAY, process_env
+from tests.conftest_stores import TODAY, process_env, settings_for
 from tests.integration.scenario import CASEWORKER, a_world
 
 VERIFIER = Path(__file__).parents[2] / "ops" / "audit" / "verify_export.py"
@@ -198,11 +198,7 @@ class Ledgered:
 
 @pytest.fixture
 def ledgered(store_url: str, tmp_path: Path) -> Iterator[Ledgered]:
-    settings = Settings(
-        database_url=store_url,
-        key_encryption_key_file=tmp_path / "kek",
-        seal_signing_key_file=tmp_path / "seal",
-    )
+    settings = settings_for(store_url, tmp_path)
     ledger = ledger_for(settings, clock=lambda: TODAY)
     world = a_world(ledger)
     for n in range(25):
