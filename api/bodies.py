@@ -51,35 +51,39 @@ RFC_3339 = re.compile(
 CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
-def _whole_number(value: Any) -> Any:
+def _whole_number(value: Any) -> int:
     """A JSON number without a fraction is an integer (as JSON Schema counts them: 2.0 is 2);
-    text and booleans are not numbers."""
+    text ("1") and booleans (true) are not numbers."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a whole number, written as a JSON number")
     return value
 
 
-def _iso_date(value: Any) -> Any:
-    """Only `YYYY-MM-DD`: a number of seconds ("0") is not a date."""
-    if not isinstance(value, str):
-        return value  # refused by the strict check after this one
-    if not ISO_DATE.fullmatch(value):
+def _iso_date(value: Any) -> date:
+    """Only `YYYY-MM-DD`: a number of seconds (0 or "0") is not a date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise ValueError("a date is written YYYY-MM-DD")
     return date.fromisoformat(value)
 
 
-def _rfc_3339(value: Any) -> Any:
+def _rfc_3339(value: Any) -> datetime:
     """Only a full timestamp with its offset: "0" or a date alone is not a moment."""
-    if isinstance(value, str) and not RFC_3339.fullmatch(value):
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not RFC_3339.fullmatch(value):
         raise ValueError("a moment is written YYYY-MM-DDTHH:MM:SS with Z or an offset")
-    return value
+    return datetime.fromisoformat(value)
 
 
-def _canonical_uuid(value: Any) -> Any:
+def _canonical_uuid(value: Any) -> UUID:
     """Only the hyphenated form: braces, `urn:uuid:` or 32 bare digits are not the format."""
-    if not isinstance(value, str):
-        return value  # refused by the strict check after this one
-    if not CANONICAL_UUID.fullmatch(value):
+    if isinstance(value, UUID):
+        return value
+    if not isinstance(value, str) or not CANONICAL_UUID.fullmatch(value):
         raise ValueError("an id is a hyphenated UUID (8-4-4-4-12 hex digits)")
     return UUID(value)
 
@@ -118,8 +122,12 @@ def _names_by_rule(schema: dict[str, Any]) -> None:
 
 
 class Body(BaseModel):
-    # Strict: "1" is not a number, true is not 1, and a field not listed here is refused.
-    model_config = ConfigDict(strict=True, extra="forbid")
+    """Strict in what JSON sends: a field not listed is refused, and each type above refuses
+    the other JSON types ("1" and true for a number, 0 for a date). Stated per type rather than
+    with pydantic's `strict=True`, which in Python mode (a batch's or an import's parsed JSON)
+    would refuse the text of every date, id and enum too."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="after")
     def _storable_text(self) -> Self:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Any
 from uuid import UUID
@@ -80,8 +79,7 @@ def _batch_item(request: Request, principal: Principal, item: BatchItem) -> Batc
         )
     command, params = matched
     try:
-        # As JSON, as the command's own route reads it: a date is text there, never a number.
-        body = command.body.model_validate_json(json.dumps(item.body))
+        body = command.body.model_validate(item.body)
     except ValidationError as error:
         errors = [
             {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()
