@@ -134,6 +134,7 @@ def test_every_check_holds_for_every_generated_request_of_every_role(
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+        cwd=tmp_path,  # where the CLI keeps its cache
         timeout=600,
         check=False,
     )
