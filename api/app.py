@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -48,6 +49,34 @@ class LedgerApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+# What the URL-text guard (api/observability.py) lets through: no NUL, UTF-8 (which cannot hold a
+# lone surrogate). JSON Schema's patterns see characters, so NUL is the rule they can state.
+URL_TEXT = r"^[^\u0000]*$"
+
+
+def document_url_text(app: FastAPI) -> None:
+    """State the URL-text rule on every free-text path and query parameter of /openapi.json
+    (those with a format, an enum or a pattern of their own already exclude NUL)."""
+    document = app.openapi
+
+    def with_url_text() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for operations in document()["paths"].values():
+                for operation in operations.values():
+                    for parameter in operation.get("parameters", []):
+                        if parameter["in"] in ("path", "query"):
+                            _state_text_rule(parameter["schema"])
+        return app.openapi_schema or {}
+
+    app.openapi = with_url_text  # type: ignore[method-assign]
+
+
+def _state_text_rule(schema: dict[str, Any]) -> None:
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string" and not {"format", "enum", "pattern"} & set(branch):
+            branch["pattern"] = URL_TEXT
+
+
 def create_app(settings: Settings | None = None) -> LedgerApp:
     """Build the HTTP application for the given settings (from the environment by default)."""
     settings = settings or Settings()
@@ -70,10 +99,14 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
         version="0.1.0",
         description="Commands in, queries out: the system of record of social-service episodes.",
         lifespan=lifespan,
+        # Starlette's redirect to the path with(out) a trailing slash builds its absolute
+        # Location from the request's Host header, which a client can forge: none is made.
+        redirect_slashes=False,
     )
     app.state.authenticator = Authenticator(settings)
     problems.install(app)
     command_routes.install(app)
+    document_url_text(app)
     app.front = observability.observed(
         app,
         CommandDispatch(app.framework, COMMANDS, app.exception_handlers),

@@ -1,12 +1,27 @@
-"""Request bodies of the commands: strict, so unknown fields and impossible values are refused."""
+"""Request bodies of the commands: strict, so unknown fields and impossible values are refused.
+
+Every rule a body is checked against is one its schema in /openapi.json states: integers are
+JSON numbers (never "1" or true), dates are `YYYY-MM-DD`, ids are hyphenated UUIDs, and text
+holds no NUL character (the pattern says so) and no lone surrogate (which the JSON parser
+refuses, as UTF-8 cannot carry one).
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal, Self
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from domain.vocabulary import (
     AssessmentStage,
@@ -23,13 +38,95 @@ from domain.vocabulary import (
     TargetGroup,
 )
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# What `str.strip()` removes, spelled out: JSON Schema's `\s` differs from Python's.
+BLANK = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace())
+# No NUL anywhere, and at least one character that is not blank.
+TEXT = rf"^[^\u0000]*[^\u0000{BLANK}][^\u0000]*$"
+ANY_TEXT = r"^[^\u0000]*$"
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# RFC 3339, as JSON Schema's `date-time` format: seconds and an offset (or Z) are required.
+RFC_3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def _whole_number(value: Any) -> int:
+    """A JSON number without a fraction is an integer (as JSON Schema counts them: 2.0 is 2);
+    text ("1") and booleans (true) are not numbers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a whole number, written as a JSON number")
+    return value
+
+
+def _iso_date(value: Any) -> date:
+    """Only `YYYY-MM-DD`: a number of seconds (0 or "0") is not a date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+def _rfc_3339(value: Any) -> datetime:
+    """Only a full timestamp with its offset: "0" or a date alone is not a moment."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not RFC_3339.fullmatch(value):
+        raise ValueError("a moment is written YYYY-MM-DDTHH:MM:SS with Z or an offset")
+    return datetime.fromisoformat(value)
+
+
+def _canonical_uuid(value: Any) -> UUID:
+    """Only the hyphenated form: braces, `urn:uuid:` or 32 bare digits are not the format."""
+    if isinstance(value, UUID):
+        return value
+    if not isinstance(value, str) or not CANONICAL_UUID.fullmatch(value):
+        raise ValueError("an id is a hyphenated UUID (8-4-4-4-12 hex digits)")
+    return UUID(value)
+
+
+def _stripped(value: str) -> str:
+    return value.strip()
+
+
+# Limits apply to the text as sent; it is kept without surrounding blanks.
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=TEXT), AfterValidator(_stripped)
+]
+Reason = Annotated[
+    str, StringConstraints(min_length=1, max_length=500, pattern=TEXT), AfterValidator(_stripped)
+]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-Count = Annotated[int, Field(ge=0, le=100_000_000)]
+WholeNumber = BeforeValidator(_whole_number)
+Count = Annotated[int, Field(ge=0, le=100_000_000), WholeNumber]
+Capacity = Annotated[int, Field(ge=0, le=10_000), WholeNumber]
+Day = Annotated[date, BeforeValidator(_iso_date)]
+Moment = Annotated[datetime, BeforeValidator(_rfc_3339)]
+Id = Annotated[UUID, BeforeValidator(_canonical_uuid)]
+Snils = Annotated[str, StringConstraints(pattern=r"^[0-9 -]{11,14}$")]
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=ANY_TEXT)]
+Address = Annotated[str, StringConstraints(max_length=300, pattern=ANY_TEXT)]
+ScoreName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=TEXT)]
+Score = Annotated[int, Field(ge=-1000, le=1000), WholeNumber]
+
+
+def _names_by_rule(schema: dict[str, Any]) -> None:
+    """Pydantic states a key's pattern under `patternProperties`, which leaves a key that does
+    not match it allowed with any value; the server refuses such a key, and so does this."""
+    ((pattern, values),) = schema.pop("patternProperties").items()
+    schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+    schema["additionalProperties"] = values
 
 
 class Body(BaseModel):
+    """Strict in what JSON sends: a field not listed is refused, and each type above refuses
+    the other JSON types ("1" and true for a number, 0 for a date). Stated per type rather than
+    with pydantic's `strict=True`, which in Python mode (a batch's or an import's parsed JSON)
+    would refuse the text of every date, id and enum too."""
+
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="after")
@@ -65,17 +162,17 @@ def _encodes(text: str) -> bool:
 
 
 class Dated(Body):
-    occurred_on: date = Field(description="When it happened in the world (at most a day ahead)")
+    occurred_on: Day = Field(description="When it happened in the world (at most a day ahead)")
 
 
 class ProgramBody(Body):
     code: Code
     name: Text
     financing: Financing
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
     targets: dict[Indicator, Count] = Field(default_factory=dict)
-    course_start_limit_days: Annotated[int, Field(ge=1, le=365)] = 5
+    course_start_limit_days: Annotated[int, Field(ge=1, le=365), WholeNumber] = 5
 
 
 class TargetsBody(Body):
@@ -87,26 +184,26 @@ class FacilityBody(Dated):
     kind: FacilityKind
     name: Text
     settlement: Text
-    capacity: Annotated[int, Field(ge=0, le=10_000)]
+    capacity: Capacity
 
 
 class CapacityBody(Dated):
-    capacity: Annotated[int, Field(ge=0, le=10_000)]
+    capacity: Capacity
     reason: Reason
 
 
 class PersonalDataBody(Body):
     full_name: Text
-    birth_date: date | None = None
-    snils: Annotated[str, StringConstraints(pattern=r"^[0-9 -]{11,14}$")] | None = None
-    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
-    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    birth_date: Day | None = None
+    snils: Snils | None = None
+    phone: Phone | None = None
+    address: Address | None = None
 
 
 class ParticipantBody(Body):
     target_groups: Annotated[list[TargetGroup], Field(min_length=1, max_length=8)]
     settlement: Text
-    birth_year: Annotated[int, Field(ge=1900, le=2100)]
+    birth_year: Annotated[int, Field(ge=1900, le=2100), WholeNumber]
     prior_residence: Residence
     personal_data: PersonalDataBody | None = None
 
@@ -118,10 +215,10 @@ class CorrectionBody(Dated):
 
 class PersonalDataChanges(Body):
     full_name: Text | None = None
-    birth_date: date | None = None
-    snils: Annotated[str, StringConstraints(pattern=r"^[0-9 -]{11,14}$")] | None = None
-    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
-    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    birth_date: Day | None = None
+    snils: Snils | None = None
+    phone: Phone | None = None
+    address: Address | None = None
 
 
 class ConsentBody(Dated):
@@ -136,8 +233,8 @@ class InstitutionalBody(Dated):
 
 
 class EpisodeBody(Dated):
-    participant_id: UUID
-    program_id: UUID
+    participant_id: Id
+    program_id: Id
     caseworker: Text
     referral_source: Text
 
@@ -149,12 +246,14 @@ class CaseworkerBody(Dated):
 class AssessmentBody(Dated):
     stage: AssessmentStage
     instrument: Text
-    scores: Annotated[dict[str, Annotated[int, Field(ge=-1000, le=1000)]], Field(max_length=50)]
+    scores: Annotated[
+        dict[ScoreName, Score], Field(max_length=50, json_schema_extra=_names_by_rule)
+    ]
 
 
 class PlanBody(Dated):
     goals: Annotated[list[Text], Field(min_length=1, max_length=30)]
-    review_on: date | None = None
+    review_on: Day | None = None
 
 
 class ReferralBody(Dated):
@@ -166,7 +265,7 @@ class AnswerBody(Dated):
 
 
 class PlacementBody(Dated):
-    facility_id: UUID
+    facility_id: Id
 
 
 class PlacementEndBody(Dated):
@@ -190,7 +289,7 @@ class JobEndBody(Dated):
 
 class ServiceBody(Dated):
     kind: ServiceKind
-    quantity: Annotated[int, Field(ge=1, le=10_000)] = 1
+    quantity: Annotated[int, Field(ge=1, le=10_000), WholeNumber] = 1
     settlement: Text
 
 

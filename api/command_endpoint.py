@@ -7,6 +7,7 @@ parameters took a quarter of the event loop's CPU per command.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api import bodies as b
+from api.bodies import CANONICAL_UUID
 from api.command import Command, Params, execute
 from api.deps import authenticate, components, request_id
 from api.on_loop import run_on_loop
@@ -26,6 +28,11 @@ from domain.application import Context
 from domain.base import Actor
 
 MAX_KEY = 200
+# Printable ASCII without spaces: a header value keeps no surrounding blanks, and no other
+# characters survive every HTTP client and proxy unchanged.
+IDEMPOTENCY_KEY = re.compile(rf"[!-~]{{1,{MAX_KEY}}}")
+# What `expected_version` reads: a version of at most 18 digits, quoted as an ETag or not.
+IF_MATCH = r'^(W/)?"*[0-9]{1,18}"*$'
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 HEADERS = [
@@ -33,15 +40,21 @@ HEADERS = [
         "name": "Idempotency-Key",
         "in": "header",
         "required": False,
-        "description": f"The same key and body give the first answer again (1-{MAX_KEY} chars)",
-        "schema": {"type": "string", "maxLength": MAX_KEY},
+        "description": (
+            "The same key and body give the first answer again: 1 to "
+            f"{MAX_KEY} printable ASCII characters without spaces (422 invalid_idempotency_key)"
+        ),
+        "schema": {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY.pattern}$"},
     },
     {
         "name": "If-Match",
         "in": "header",
         "required": False,
-        "description": "The version the command expects (the last ETag); 409 if stale",
-        "schema": {"type": "string", "maxLength": 40},
+        "description": (
+            'The version the command expects, as the last ETag gave it ("3"; W/"3" and 3 are '
+            "read alike): 412 if stale, 400 invalid_if_match if not a version"
+        ),
+        "schema": {"type": "string", "pattern": IF_MATCH},
     },
 ]
 
@@ -75,9 +88,11 @@ def endpoint(command: Command) -> Endpoint:
 
 
 def idempotency_key(header: str | None) -> str | None:
-    if header is not None and not 0 < len(header) <= MAX_KEY:
+    if header is not None and not IDEMPOTENCY_KEY.fullmatch(header):
         raise ProblemError(
-            422, "invalid_idempotency_key", f"Idempotency-Key must have 1 to {MAX_KEY} characters"
+            422,
+            "invalid_idempotency_key",
+            f"Idempotency-Key must be 1 to {MAX_KEY} printable ASCII characters without spaces",
         )
     return header
 
@@ -101,9 +116,10 @@ def _path_params(request: Request, names: list[str]) -> Params:
     params: Params = {}
     errors = []
     for name in names:
-        try:
-            params[name] = UUID(request.path_params[name])
-        except ValueError:
+        value = request.path_params[name]
+        if CANONICAL_UUID.fullmatch(value):
+            params[name] = UUID(value)
+        else:
             errors.append({"loc": ("path", name), "msg": "not a UUID", "type": "uuid_parsing"})
     if errors:
         raise RequestValidationError(errors)

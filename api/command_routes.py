@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.auth import Principal
 from api.command import Command, Params, execute
-from api.command_endpoint import MAX_KEY, body_schemas, endpoint, openapi
+from api.command_endpoint import IDEMPOTENCY_KEY, body_schemas, endpoint, openapi
 from api.command_table import COMMANDS
 from api.deps import authenticate, components, request_id
 from api.problems import PROBLEMS, ProblemBody, ProblemError, domain_problem, problem_content
@@ -30,13 +31,17 @@ class Answer(BaseModel):
 
 
 class BatchItem(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
     method: str = Field("POST", pattern="^POST$")
     path: str = Field(max_length=300)
-    idempotency_key: str = Field(min_length=1, max_length=MAX_KEY)
+    idempotency_key: str = Field(pattern=f"^{IDEMPOTENCY_KEY.pattern}$")
     body: dict[str, Any]
 
 
 class BatchRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
     commands: list[BatchItem] = Field(min_length=1, max_length=MAX_BATCH)
 
 
@@ -107,9 +112,60 @@ def install(app: FastAPI) -> None:
             schema.setdefault("components", {}).setdefault("schemas", {}).update(
                 body_schemas(COMMANDS)
             )
+            link_reads(schema["paths"])
         return app.openapi_schema or {}
 
     app.openapi = openapi_with_bodies  # type: ignore[method-assign]
+
+
+def link_reads(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each command's answer to what a client reads or sends next: what it
+    created (`POST /v1/episodes` -> `GET /v1/episodes/{episode_id}` and the episode's commands,
+    `id` of the answer), and the reads of the record it changed (a placement -> its episode).
+    Made from the paths, so a new command is linked as soon as it is in the table."""
+    for command in COMMANDS:
+        links: dict[str, Any] = {}
+        created = [p for p in paths if p.startswith(command.path + "/{")]
+        changed = [
+            p for p in paths if "get" in paths[p] and _parent(command.path) in (p, *_prefixes(p))
+        ]
+        for path in dict.fromkeys([*created, *changed]):
+            for method, operation in paths[path].items():
+                parameters = _link_parameters(command, path)
+                if parameters is not None and operation["operationId"] != command.name:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": parameters,
+                        "description": f"{method.upper()} {path} after {command.summary.lower()}",
+                    }
+        responses = paths[command.path]["post"]["responses"]
+        for status in ("200", "201"):
+            responses[status]["links"] = links
+
+
+def _parent(path: str) -> str:
+    """The record a command's path acts on: the path up to its last id."""
+    return path[: path.rindex("}") + 1] if "}" in path else path
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:n]) for n in range(2, len(parts))]
+
+
+def _link_parameters(command: Command, target: str) -> dict[str, str] | None:
+    """Where each id of `target`'s path comes from: the command's own path, or the id its answer
+    names when the target's path goes on from the command's; None if one has no source."""
+    created = target.startswith(command.path + "/{")
+    parameters = {}
+    for name in re.findall(r"{(\w+)}", target):
+        if name in command.ids:
+            parameters[name] = f"$request.path.{name}"
+        elif created and f"{command.path}/{{{name}}}" in target:
+            parameters[name] = "$response.body#/id"
+        else:
+            return None
+    return parameters
 
 
 def router() -> APIRouter:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api import history
 from api.auth import Principal
+from api.bodies import Moment
 from api.deps import authenticate, components, request_id, require
 from api.history import HistoryCursor, Stream, plain
 from api.problems import PROBLEMS, ProblemError
@@ -20,10 +21,20 @@ from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
 
 KnownAt = Annotated[
-    datetime | None, Query(description="Answer as the ledger knew it at this moment (ISO 8601)")
+    Moment | None, Query(description="Answer as the ledger knew it at this moment (RFC 3339)")
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Cursor = Annotated[str | None, Query(max_length=40, description="`next_cursor` of the page before")]
+# A cursor is the page's offset in decimal digits, base64url-encoded; the pattern says exactly
+# that, so any cursor it allows can be read. Three digits make four characters (the first two
+# depend on the first digit, 0-7 or 8-9); a tail of one or two digits is padded with "=".
+_DIGIT_PAIR = "(?:[MN][DTjz]|O[DT])"
+_GROUP = f"{_DIGIT_PAIR}[AEIMQUYcgk][w-z0-5]"
+_TAIL = f"(?:{_DIGIT_PAIR}[AEIMQUYcgk]=|(?:[MN][AQgw]|O[AQ])==)"
+CURSOR = f"^(?:(?:{_GROUP})+{_TAIL}?|{_TAIL})$"
+Cursor = Annotated[
+    str | None,
+    Query(max_length=40, pattern=CURSOR, description="`next_cursor` of the page before"),
+]
 Reason = Annotated[
     str | None,
     Query(

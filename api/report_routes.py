@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.audit_routes import seal_footer
 from api.auth import Principal
+from api.bodies import Day
 from api.deps import authenticate, components, require
 from api.problems import PROBLEMS, ProblemError
 from api.record_routes import Cursor, KnownAt, Limit, _plain, page
@@ -92,7 +93,7 @@ def _caseload_and_occupancy(reports: APIRouter) -> None:
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
         caseworker: Annotated[str, Path(max_length=200)],
-        as_of: date | None = None,
+        as_of: Day | None = None,
         min_position: MinPosition = None,
         limit: Limit = 100,
         cursor: Cursor = None,
@@ -129,7 +130,7 @@ def _caseload_and_occupancy(reports: APIRouter) -> None:
     def occupancy(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
-        on: date,
+        on: Day,
         min_position: MinPosition = None,
     ) -> Response:
         """Every facility on a day: capacity, residents, free beds (and who, for case staff)."""
@@ -145,9 +146,9 @@ def _caseload_and_occupancy(reports: APIRouter) -> None:
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
         facility_id: UUID,
-        on: date | None = None,
-        start: Annotated[date | None, Query(alias="from")] = None,
-        end: Annotated[date | None, Query(alias="to")] = None,
+        on: Day | None = None,
+        start: Annotated[Day | None, Query(alias="from")] = None,
+        end: Annotated[Day | None, Query(alias="to")] = None,
         min_position: MinPosition = None,
     ) -> Response:
         """One facility on a day (`on`), or day by day over `from`..`to` with bed-nights."""
@@ -173,8 +174,8 @@ def _reports(reports: APIRouter) -> None:
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
         program: UUID,
-        start: Annotated[date, Query(alias="from")],
-        end: Annotated[date, Query(alias="to")],
+        start: Annotated[Day, Query(alias="from")],
+        end: Annotated[Day, Query(alias="to")],
         target_group: TargetGroup | None = None,
         known_at: KnownAt = None,
         min_position: MinPosition = None,
@@ -233,8 +234,8 @@ def _reports(reports: APIRouter) -> None:
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
         program: UUID,
-        start: Annotated[date | None, Query(alias="from")] = None,
-        end: Annotated[date | None, Query(alias="to")] = None,
+        start: Annotated[Day | None, Query(alias="from")] = None,
+        end: Annotated[Day | None, Query(alias="to")] = None,
         by: Annotated[
             str, Query(pattern=r"^(kind|settlement|month|staff)(,(kind|settlement|month|staff))*$")
         ] = "kind,settlement,month",

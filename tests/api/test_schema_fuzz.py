@@ -1,23 +1,44 @@
-"""Schemathesis over the app's own OpenAPI schema: no 5xx, no answer that breaks the schema, and no
-event in the store that a refused request left behind."""
+"""Schemathesis over the app's own OpenAPI schema, as every role: every check holds, and no
+event in the store was left behind by a request the API refused.
+
+Each role gets one `st run` of all phases (examples, coverage, fuzzing, and the stateful phase,
+which follows the schema's links from what a command created to its reads and next commands),
+with every check, plus `fuzz_rules.py`. The caseworker and a caseworker of another program are
+peers: `object_level_authorization` replays what one reads as the other.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import psycopg
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from psycopg import sql
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api.auth import mint
-from tests.api.conftest import OWN, Api, serve
+from tests.api.conftest import OTHER, OWN, Api, serve
 from tests.api.world import a_world
 
+# Bounded for CI: fuzzing draws this many cases per operation (46 operations), the stateful
+# phase as many scenarios. The coverage phase adds one case per boundary the schema states
+# (~3,000) whatever the bound, and runs for the admin only: a request's parameters and body are
+# checked before its caller's role, so its cases meet the same rules under any role.
+EXAMPLES_PER_OPERATION = 5
+ALL_PHASES = "examples,coverage,fuzzing,stateful"
+ROLES = {
+    "admin": ("admin", ["*"], "admin-1"),
+    "supervisor": ("supervisor", [OWN], "supervisor-1"),
+    "caseworker": ("caseworker", [OWN], "caseworker-1"),
+    "peer": ("caseworker", [OTHER], "caseworker-2"),
+    "auditor": ("auditor", [OWN], "auditor-1"),
+    "analyst": ("analyst", [OWN], "analyst-1"),
+}
 ANSWERED_2XX: set[str] = set()
 REFUSED: set[str] = set()
 SETUP: dict[str, int] = {}
@@ -36,40 +57,94 @@ def fuzzed_api(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         yield api
 
 
-EXAMPLES_PER_OPERATION = 15
+def users(api: Api) -> dict[str, object]:
+    """Every role as a Web Fuzzing Commons user, with its bearer token."""
+    return {
+        "auth": [
+            {
+                "name": name,
+                "fixedHeaders": [
+                    {
+                        "name": "Authorization",
+                        "value": f"Bearer {api.token(role, programs, sub)}",
+                    }
+                ],
+            }
+            for name, (role, programs, sub) in ROLES.items()
+        ]
+    }
 
 
-def test_the_api_answers_every_generated_request_within_its_schema(fuzzed_api: Api) -> None:
-    """Every operation of /openapi.json, fed generated requests with a token that may do all."""
-    token = mint(fuzzed_api.settings, "fuzzer", ["caseworker", "admin"], ["*", OWN])
-    operations = [
-        result.ok()
-        for result in schemathesis.openapi.from_url(
-            f"{fuzzed_api.url}/openapi.json"
-        ).get_all_operations()
-    ]
-    assert len(operations) > 30
+def config(folder: Path, user: str) -> str:
+    return f"""
+hooks = "tests.api.fuzz_rules"
+workers = 1
+request-timeout = 30
 
-    for operation in operations:
+[generation]
+max-examples = {EXAMPLES_PER_OPERATION}
+database = "none"
 
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy())
-        def call(case: Any) -> None:
-            request_id = uuid.uuid4().hex
-            headers = {"Authorization": f"Bearer {token}", "X-Request-ID": request_id}
-            # Schema-valid requests may still break a domain rule (409/422): that is not a defect.
-            response = case.call_and_validate(
-                headers=headers, excluded_checks=[positive_data_acceptance]
-            )
-            assert response.status_code < 500
-            (ANSWERED_2XX if 200 <= response.status_code < 300 else REFUSED).add(request_id)
+[auth.wfc]
+path = "{folder / "users.json"}"
+user = "{user}"
+peers = ["caseworker", "peer"]
 
-        call()
+# A stale If-Match answers 412; a domain rule the schema cannot state answers 422 (and
+# `fuzz_rules.py` checks that it is one).
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
+
+# Schemathesis' list, and 413: a batch past the body limit is refused before it is parsed.
+[checks.negative_data_rejection]
+expected-statuses = [
+    "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"
+]
+"""
+
+
+# A participant registered without an episode yet is readable by every caseworker and
+# supervisor, of any program (api/record_routes.py `may_read`: "anyone's to prepare"): the
+# peer reads what the caseworker registered. Strict: once that is closed, this mark must go.
+OPEN_BEFORE_INTAKE = pytest.mark.xfail(
+    strict=True, reason="object_level_authorization: a participant without an episode"
+)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        pytest.param(user, marks=OPEN_BEFORE_INTAKE) if user in ("caseworker", "peer") else user
+        for user in ROLES
+    ],
+)
+def test_every_check_holds_for_every_generated_request_of_every_role(
+    fuzzed_api: Api, tmp_path: Path, user: str
+) -> None:
+    (tmp_path / "users.json").write_text(json.dumps(users(fuzzed_api)))
+    (tmp_path / "st.toml").write_text(config(tmp_path, user))
+    har = tmp_path / "run.har"
+    started = time.monotonic()
+    phases = ALL_PHASES if user == "admin" else "fuzzing,stateful"
+    command = [str(Path(sys.executable).parent / "st"), "--config-file", str(tmp_path / "st.toml")]
+    command += ["--no-color", "run", f"{fuzzed_api.url}/openapi.json", "--checks", "all"]
+    command += ["--phases", phases, "--report", "har", "--report-har-path", str(har)]
+    run = subprocess.run(
+        [*command, "--output-truncate", "false"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+        cwd=tmp_path,  # where the CLI keeps its cache
+        timeout=600,
+        check=False,
+    )
+    (tmp_path / "run.txt").write_text(run.stdout + run.stderr)
+    print(f"{user}: {time.monotonic() - started:.1f} s, output in {tmp_path / 'run.txt'}")
+    for entry in json.loads(har.read_text())["log"]["entries"]:
+        headers = {h["name"].lower(): h["value"] for h in entry["response"]["headers"]}
+        status = entry["response"]["status"]
+        (ANSWERED_2XX if 200 <= status < 300 else REFUSED).add(headers.get("x-request-id", ""))
+    assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
 
 
 def test_every_stored_event_belongs_to_a_request_answered_2xx(fuzzed_api: Api) -> None:
@@ -78,6 +153,7 @@ def test_every_stored_event_belongs_to_a_request_answered_2xx(fuzzed_api: Api) -
     notifications = ledger.recorder.select_notifications(SETUP["head"] + 1, 1_000_000)
     events = [ledger.mapper.to_domain_event(n) for n in notifications]  # after the setup
     assert REFUSED, "the fuzzer should have provoked refusals"
+    assert events, "the fuzzer should have written something"
     strays = [(type(e).__name__, e.request_id) for e in events if e.request_id not in ANSWERED_2XX]
     assert strays == []
     assert not {e.request_id for e in events} & REFUSED
