@@ -32,9 +32,7 @@ VALUES = [*PERSON.values(), CORRECTED_PHONE, "11223344595", "Стёртова"]
 @pytest.fixture
 def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
     # A short lock timeout: on SQLite each wait for a reader of the key store lasts one second.
-    with serve(
-        store_url, tmp_path, store_lock_timeout=1
-    ) as running:
+    with serve(store_url, tmp_path, store_lock_timeout=1) as running:
         yield running
 
 
