@@ -24,6 +24,7 @@ M = TypeVar("M", bound=ReadModel)
 class Stores:
     ledger: Ledger
     read: ReadStore
+    folder: Path  # its keys: a `ledger` process on these stores needs the same
 
     def project(self, model_class: type[M], batch_size: int = 500) -> M:
         """The model caught up with the whole log."""
@@ -34,9 +35,10 @@ class Stores:
 
 
 def open_stores(url: str) -> Stores:
-    settings = settings_for(url, Path(tempfile.mkdtemp()))
+    folder = Path(tempfile.mkdtemp())
+    settings = settings_for(url, folder)
     ledger = ledger_for(settings, clock=lambda: TODAY)
-    return Stores(ledger, ReadStore(settings.read_model_env()))
+    return Stores(ledger, ReadStore(settings.read_model_env()), folder)
 
 
 @pytest.fixture

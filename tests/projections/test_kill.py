@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from domain.episode import Episode
 from projections.model import ReadModel
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
-from tests.conftest_stores import TODAY
+from tests.conftest_stores import TODAY, process_env
 from tests.integration.scenario import CASEWORKER, a_world, an_episode
 from tests.projections.conftest import Stores, open_stores
 
@@ -59,8 +58,8 @@ def rows(model: ReadModel) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
-def project(url: str, names: list[str]) -> subprocess.Popen[str]:
-    env = {**os.environ, "LEDGER_DATABASE_URL": url}
+def project(url: str, names: list[str], stores: Stores) -> subprocess.Popen[str]:
+    env = process_env(url, stores.folder)
     return subprocess.Popen(
         [sys.executable, "-m", "api.cli", "project", *names, "--batch", "200"],
         env=env,
@@ -88,7 +87,7 @@ def test_a_killed_projection_resumes_to_exactly_the_rows_of_a_rebuild(
         model.create_tables()
     model = models[-1]
 
-    process = project(url, names)
+    process = project(url, names, stores)
     deadline = time.monotonic() + 60
     while model.position() < head // 4 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -98,7 +97,7 @@ def test_a_killed_projection_resumes_to_exactly_the_rows_of_a_rebuild(
     assert 0 < killed_at < head, "the kill must land in the middle of catching up"
     assert [m.position() for m in models] == [killed_at] * len(models)  # one transaction
 
-    process = project(url, names)
+    process = project(url, names, stores)
     deadline = time.monotonic() + 120
     while model.position() < head and time.monotonic() < deadline:
         time.sleep(0.05)
