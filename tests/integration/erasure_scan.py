@@ -76,7 +76,8 @@ def an_older_transaction(settings: Settings) -> Callable[[], None]:
 def store_files(settings: Settings) -> dict[str, bytes]:
     """Every file of the store. SQLite: the files beside the database (main, -wal, -journal,
     -shm of events, read models and keys). PostgreSQL: after a CHECKPOINT, the relation files of
-    the ledger's schema (tables, indexes, TOAST) and of pg_statistic, as the server holds them."""
+    the ledger's schema (tables, indexes, TOAST) and of pg_statistic, as the server holds them,
+    and the planner statistics of the schema's columns."""
     url = urlsplit(settings.database_url)
     if url.scheme == "sqlite":
         folder = Path(url.path[1:]).parent
@@ -97,6 +98,13 @@ def store_files(settings: Settings) -> dict[str, bytes]:
         for name, path in relations:
             data = pg.execute("SELECT pg_read_binary_file(%s)", (path,)).fetchone()
             files[f"{name} ({path})"] = bytes(data[0] or b"") if data else b""
+        # pg_statistic keeps long arrays compressed: read its values as the server shows them.
+        stats = pg.execute(
+            "SELECT tablename, attname, most_common_vals::text, histogram_bounds::text"
+            " FROM pg_stats WHERE schemaname = %s",
+            (schema,),
+        ).fetchall()
+        files["pg_stats (as shown)"] = "\n".join(map(str, stats)).encode()
     return files
 
 

@@ -31,8 +31,10 @@ VALUES = [*PERSON.values(), CORRECTED_PHONE, "11223344595", "Стёртова"]
 
 @pytest.fixture
 def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
-    # A short lock timeout: on SQLite each wait for a reader of the key store lasts one second.
-    with serve(store_url, tmp_path, store_lock_timeout=1) as running:
+    # On SQLite each wait for a reader of the key store lasts one second; on PostgreSQL the
+    # default (5 s) lets other sessions' transactions on a shared server end.
+    patience = 1 if store_url.startswith("sqlite") else 5
+    with serve(store_url, tmp_path, store_lock_timeout=patience) as running:
         yield running
 
 
