@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from api.client_text import storable
 from domain.vocabulary import (
     AssessmentStage,
     ClosureReason,
@@ -141,23 +142,12 @@ class Body(BaseModel):
 
 
 def _storable(value: object) -> bool:
-    if isinstance(value, str):  # printable text has neither: the usual case, checked fast
-        return value.isprintable() or _encodes(value)
+    if isinstance(value, str):
+        return storable(value)
     if isinstance(value, dict):
         return all(_storable(k) and _storable(v) for k, v in value.items())
     if isinstance(value, list | tuple):
         return all(_storable(item) for item in value)
-    return True
-
-
-def _encodes(text: str) -> bool:
-    """UTF-8 without NUL: what PostgreSQL's text columns take."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
     return True
 
 
