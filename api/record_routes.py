@@ -192,7 +192,7 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """An episode's state: caseworker, dates, and each referral, placement, course and job."""
         ledger = components(request).ledger
-        current = _readable(ledger, principal, Episode, episode_id, known_at)
+        current = _episode(ledger, principal, episode_id, known_at)
         items = [
             {
                 "id": str(UUID(track_id)),
@@ -229,7 +229,7 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """Every event of the episode, voided entries marked."""
         ledger = components(request).ledger
-        current = _readable(ledger, principal, Episode, episode_id, known_at)
+        current = _episode(ledger, principal, episode_id, known_at)
         voided = list(current.voided)
         return history.page(
             ledger, episode_id, [Stream("episode", episode_id, voided=lambda: voided)],
@@ -253,15 +253,15 @@ def router() -> APIRouter:
     return records
 
 
-def _readable(
-    ledger: Any, principal: Principal, cls: type[Any], aggregate_id: UUID, known_at: datetime | None
-) -> Any:
+def _episode(
+    ledger: Any, principal: Principal, episode_id: UUID, known_at: datetime | None
+) -> Episode:
     """The episode as known at the moment, if the caller may read its program."""
     _check_reader(principal)
-    aggregate = ledger.load_as_known(cls, aggregate_id, known_at)
-    if not may_read(principal, {aggregate.program_id}):
+    episode: Episode = ledger.load_as_known(Episode, episode_id, known_at)
+    if not may_read(principal, {episode.program_id}):
         raise ProblemError(403, "forbidden", "Not within your programs")
-    return aggregate
+    return episode
 
 
 def _person(
