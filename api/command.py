@@ -11,6 +11,7 @@ from uuid import UUID
 from api import bodies as b
 from api.auth import Principal
 from api.problems import ProblemError
+from api.record_routes import may_see_person, unseen
 from domain.application import CommandResult, Context
 from domain.ledger import Ledger
 from domain.participant import Participant
@@ -103,19 +104,24 @@ def authorize(
         programs = {ledger.program_of(params["episode_id"])}
     elif command.scope == "new_episode":
         programs = {body.program_id}
-        _check_participant(principal, ledger, body.participant_id)
+        _check_participant(principal, ledger, body.participant_id, opening=True)
     elif command.scope == "participant":
-        _check_participant(principal, ledger, params["participant_id"])
+        _check_participant(principal, ledger, params["participant_id"], opening=False)
     if any(not principal.covers(program) for program in programs):
         raise ProblemError(403, "forbidden", "Not within your programs")
 
 
-def _check_participant(principal: Principal, ledger: Ledger, participant_id: UUID) -> None:
-    """A participant with no episode yet is anyone's to prepare (consent before intake); else the
-    caller must cover one of the programs the person has an episode in."""
-    joined = ledger.load(Participant, participant_id).in_programs()
-    if joined and not any(principal.covers(program) for program in joined):
-        raise ProblemError(403, "forbidden", "The participant belongs to programs you do not cover")
+def _check_participant(
+    principal: Principal, ledger: Ledger, participant_id: UUID, *, opening: bool
+) -> None:
+    """A command about a person needs the right to see them (api/record_routes.py), answered
+    as if the person did not exist otherwise. One exception: any writer may open a first
+    episode for a person in a program the writer covers, which is how a person joins one."""
+    person = ledger.load(Participant, participant_id)
+    if opening and not person.in_programs():
+        return
+    if not may_see_person(principal, person):
+        raise unseen(participant_id)
 
 
 def execute(

@@ -16,6 +16,7 @@ from api.bodies import Moment
 from api.deps import authenticate, components, request_id, require
 from api.history import HistoryCursor, Stream, plain
 from api.problems import PROBLEMS, ProblemError
+from domain.base import NotFoundError
 from domain.episode import Episode
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
@@ -61,23 +62,50 @@ def page(items: list[Any], limit: int, cursor: str | None) -> tuple[list[Any], s
     return items[start:end], following
 
 
+READERS = ("admin", "caseworker", "supervisor", "auditor")
+
+
 def may_read(principal: Principal, programs: set[UUID]) -> bool:
-    """Whether the caller may read a record of these programs (none yet: writers may prepare it)."""
+    """Whether the caller may read a record of these programs: admins any, caseworkers,
+    supervisors and auditors one of a program they cover, nobody else."""
     if principal.has("admin"):
         return True
-    if not principal.has("caseworker", "supervisor", "auditor"):
+    if not principal.has(*READERS):
         return False
-    if not programs:
-        return principal.has("caseworker", "supervisor")
     return any(principal.covers(program) for program in programs)
 
 
-def shows_personal_data(principal: Principal, programs: set[UUID], reason: str | None) -> bool:
-    """Need to know: caseworkers of a program the person has an episode in; auditors and admins
-    only when they give a reason (which is recorded); analysts never."""
-    if principal.has("caseworker", "supervisor") and any(principal.covers(p) for p in programs):
-        return True
+def may_see_person(principal: Principal, person: Participant) -> bool:
+    """Whether the caller may see this person at all, masked or not, and act on them.
+
+    Once the person has an episode, its program decides (`may_read`). Before, nobody has taken
+    the person in, so nobody but the writer who registered them (and admins) needs to know that
+    they exist: not a caseworker, supervisor or auditor of any program, since the person is in
+    none. Any writer may still open an episode for them in a program the writer covers
+    (api/command.py), which is how a person joins a program."""
+    programs = person.in_programs()
+    if programs or principal.has("admin"):
+        return may_read(principal, programs)
+    return principal.subject == person.registered_by and principal.has("caseworker", "supervisor")
+
+
+def shows_personal_data(principal: Principal, person: Participant, reason: str | None) -> bool:
+    """Need to know: caseworkers of a program the person has an episode in, and the writer who
+    registered a person not yet in any program; auditors and admins only when they give a
+    reason (which is recorded); analysts never."""
+    if principal.has("caseworker", "supervisor"):
+        programs = person.in_programs()
+        if any(principal.covers(p) for p in programs):
+            return True
+        if not programs and principal.subject == person.registered_by:
+            return True
     return bool(reason) and principal.has("auditor", "admin")
+
+
+def unseen(participant_id: UUID) -> NotFoundError:
+    """The answer about a person the caller may not see: the very one about an unknown id,
+    so that it does not tell an outsider that the person exists."""
+    return NotFoundError(f"no participant {participant_id}")
 
 
 def record_access(
@@ -103,10 +131,9 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """A participant's state, personal data shown on a need to know (every read recorded)."""
         ledger = components(request).ledger
-        person = _readable(ledger, principal, Participant, participant_id, known_at)
-        programs = person.in_programs()
+        now, person = _person(ledger, principal, participant_id, known_at)
         personal: dict[str, Any] | None = None
-        shown = shows_personal_data(principal, programs, reason)
+        shown = shows_personal_data(principal, now, reason)
         if person.erased:
             personal = {"erased": True}
         elif personal_data_id_for(participant_id) in ledger.repository:
@@ -145,8 +172,8 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """Every event of the person and of their episodes, in recorded order (read recorded)."""
         ledger = components(request).ledger
-        person = _readable(ledger, principal, Participant, participant_id, known_at)
-        personal = shows_personal_data(principal, person.in_programs(), reason)
+        now, person = _person(ledger, principal, participant_id, known_at)
+        personal = shows_personal_data(principal, now, reason)
 
         streams = _person_streams(ledger, principal, person, known_at)
         answer = history.page(
@@ -165,7 +192,7 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """An episode's state: caseworker, dates, and each referral, placement, course and job."""
         ledger = components(request).ledger
-        current = _readable(ledger, principal, Episode, episode_id, known_at)
+        current = _episode(ledger, principal, episode_id, known_at)
         items = [
             {
                 "id": str(UUID(track_id)),
@@ -202,7 +229,7 @@ def router() -> APIRouter:
     ) -> dict[str, Any]:
         """Every event of the episode, voided entries marked."""
         ledger = components(request).ledger
-        current = _readable(ledger, principal, Episode, episode_id, known_at)
+        current = _episode(ledger, principal, episode_id, known_at)
         voided = list(current.voided)
         return history.page(
             ledger, episode_id, [Stream("episode", episode_id, voided=lambda: voided)],
@@ -226,15 +253,38 @@ def router() -> APIRouter:
     return records
 
 
-def _readable(
-    ledger: Any, principal: Principal, cls: type[Any], aggregate_id: UUID, known_at: datetime | None
-) -> Any:
-    """The participant or episode as known at the moment, if the caller may read its programs."""
-    aggregate = ledger.load_as_known(cls, aggregate_id, known_at)
-    programs = aggregate.in_programs() if cls is Participant else {aggregate.program_id}
-    if not may_read(principal, programs):
+def _episode(
+    ledger: Any, principal: Principal, episode_id: UUID, known_at: datetime | None
+) -> Episode:
+    """The episode as known at the moment, if the caller may read its program."""
+    _check_reader(principal)
+    episode: Episode = ledger.load_as_known(Episode, episode_id, known_at)
+    if not may_read(principal, {episode.program_id}):
         raise ProblemError(403, "forbidden", "Not within your programs")
-    return aggregate
+    return episode
+
+
+def _person(
+    ledger: Any, principal: Principal, participant_id: UUID, known_at: datetime | None
+) -> tuple[Participant, Participant]:
+    """The person as known now and as known at the moment, if the caller may see them.
+
+    Who may see a person, and their personal data, is decided on what is known now whatever
+    the moment asked about: a caseworker who may see the person today also sees them as
+    registered before their intake. A person the caller may not see is not found."""
+    _check_reader(principal)
+    now = ledger.load(Participant, participant_id)
+    if not may_see_person(principal, now):
+        raise unseen(participant_id)
+    then = now if known_at is None else ledger.load_as_known(Participant, participant_id, known_at)
+    return now, then
+
+
+def _check_reader(principal: Principal) -> None:
+    """Refuse a role that reads no records before loading anything, so that its answer is the
+    same whether the id exists or not."""
+    if not principal.has(*READERS):
+        raise ProblemError(403, "forbidden", "Your role reads no participant or episode")
 
 
 def _person_streams(

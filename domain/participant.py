@@ -46,6 +46,7 @@ class Participant(LedgerAggregate):
         self.prior_residence = prior_residence
         self.consents: list[str] = []
         self.erased = False
+        self.registered_by = ""  # the Registered event's stamp sets it
         # (program id, episode id), both hex, in the order the person's episodes were opened
         self.joined: list[tuple[str, str]] = []
 
@@ -54,6 +55,10 @@ class Participant(LedgerAggregate):
         settlement: str
         birth_year: int
         prior_residence: str
+
+        def apply(self, aggregate: Any) -> None:
+            # Until the person joins a program, their record is the registering subject's alone.
+            aggregate.registered_by = self.recorded_by
 
     class ConsentRecorded(LedgerAggregate.Event):
         scope: str

@@ -15,8 +15,11 @@ import schemathesis
 from api.problems import domain_status
 from domain.base import DomainError
 
-# Read-side rules that relate a parameter to the record or to another parameter.
-READ_RULES = frozenset({"position_unknown", "invalid_period"})
+# Read-side rules that relate a parameter to the record or to another parameter. A history's
+# cursor names positions in the streams of the very record it was given for: a pattern can say
+# what a cursor looks like, not which record gave it, so one of another history is refused as
+# `invalid_cursor`.
+READ_RULES = frozenset({"position_unknown", "invalid_period", "invalid_cursor"})
 
 
 def _subclasses(cls: type[DomainError]) -> list[type[DomainError]]:

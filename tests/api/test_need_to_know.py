@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
 from tests.api.conftest import Api
@@ -58,11 +60,25 @@ def test_an_analyst_or_another_programs_caseworker_reads_nothing_and_leaves_no_r
     assert api.get(f"/v1/participants/{world.participant}", role="analyst").status_code == 403
     stranger = api.http.get(
         f"/v1/participants/{world.participant}/history",
-        headers=api.as_("caseworker", ["OTHER"]),
+        headers=api.as_("caseworker", ["OTHER"], "caseworker-2"),
         params={"reason": "curious"},
     )
-    assert stranger.status_code == 403
+    # Not found, as an unknown id: a caseworker of another program does not learn of the person.
+    assert stranger.status_code == 404
+    assert stranger.json()["code"] == "not_found"
     assert access_records(api, world.participant) == before
+
+
+def test_a_refusal_says_nothing_about_whether_the_person_exists(api: Api, world: World) -> None:
+    unknown = str(uuid4())
+    for role, programs, status in (("analyst", ["OWN"], 403), ("caseworker", ["OTHER"], 404)):
+        caller = api.as_(role, programs, f"{role}-2")
+        known = api.http.get(f"/v1/participants/{world.participant}/history", headers=caller)
+        other = api.http.get(f"/v1/participants/{unknown}/history", headers=caller)
+        assert known.status_code == other.status_code == status, role
+        assert known.json()["code"] == other.json()["code"], role
+        detail = (known.json()["detail"] or "").replace(world.participant, "ID")
+        assert detail == (other.json()["detail"] or "").replace(unknown, "ID"), role
 
 
 def test_only_admins_and_auditors_read_the_access_log(api: Api, world: World) -> None:

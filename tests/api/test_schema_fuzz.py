@@ -103,21 +103,7 @@ expected-statuses = [
 """
 
 
-# A participant registered without an episode yet is readable by every caseworker and
-# supervisor, of any program (api/record_routes.py `may_read`: "anyone's to prepare"): the
-# peer reads what the caseworker registered. Strict: once that is closed, this mark must go.
-OPEN_BEFORE_INTAKE = pytest.mark.xfail(
-    strict=True, reason="object_level_authorization: a participant without an episode"
-)
-
-
-@pytest.mark.parametrize(
-    "user",
-    [
-        pytest.param(user, marks=OPEN_BEFORE_INTAKE) if user in ("caseworker", "peer") else user
-        for user in ROLES
-    ],
-)
+@pytest.mark.parametrize("user", list(ROLES))
 def test_every_check_holds_for_every_generated_request_of_every_role(
     fuzzed_api: Api, tmp_path: Path, user: str
 ) -> None:

@@ -85,7 +85,8 @@ def test_an_unexpected_error_is_answered_logged_with_its_request_id_and_counted(
             update={"jwt_secret_file": tmp_path / "jwt"}
         )
         admin = mint(settings, "admin-1", ["admin"], ["*"])
-        caseworker = mint(settings, "cw-1", ["caseworker"], ["*"])
+        # The person is in no program yet: only the writer who registered them may correct them.
+        caseworker = mint(settings, CASEWORKER.actor.subject, ["caseworker"], ["*"])
         read = call(port, "GET", f"/v1/participants/{person}?reason=audit", admin, "rid-read")
         correction = {**CHANGES, "occurred_on": date.today().isoformat()}
         path = f"/v1/participants/{person}/personal-data/corrections"
