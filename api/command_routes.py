@@ -23,8 +23,9 @@ from domain.base import Actor, DomainError
 MAX_BATCH = 1000
 # Batches served at once by one process; the others wait on the event loop, holding no thread.
 # Their commands run on the loop (api/on_loop.py), so each batch at work lengthens the loop's
-# turn, which /health and /ready wait for: 4 kept every probe under 100 ms while 48 batches
-# arrived together, and batches/s did not grow beyond it (ops/bench/DECISIONS.md).
+# turn, which /health and /ready wait for. With 4, every probe but the one meeting 48 batches
+# as they arrived took under 45 ms; with 8 or more, that one took longer, and batches/s did not
+# come back to the 40 threads' (figures, and what that costs: ops/bench/DECISIONS.md).
 BATCHES_AT_ONCE = 4
 
 
