@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any
 from uuid import UUID
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,11 +15,18 @@ from api.command import Command, Params, execute
 from api.command_endpoint import IDEMPOTENCY_KEY, body_schemas, endpoint, openapi
 from api.command_table import COMMANDS
 from api.deps import authenticate, components, request_id
+from api.on_loop import run_on_loop
 from api.problems import PROBLEMS, ProblemBody, ProblemError, domain_problem, problem_content
 from domain.application import Context
 from domain.base import Actor, DomainError
 
 MAX_BATCH = 1000
+# Batches served at once by one process; the others wait on the event loop, holding no thread.
+# Their commands run on the loop (api/on_loop.py), so each batch at work lengthens the loop's
+# turn, which /health and /ready wait for. With 4, every probe but the one meeting 48 batches
+# as they arrived took under 45 ms; with 8 or more, that one took longer, and batches/s did not
+# come back to the 40 threads' (figures, and what that costs: ops/bench/DECISIONS.md).
+BATCHES_AT_ONCE = 4
 
 
 class Answer(BaseModel):
@@ -70,7 +78,7 @@ def _match(path: str) -> tuple[Command, Params] | None:
     return None
 
 
-def _batch_item(request: Request, principal: Principal, item: BatchItem) -> BatchResult:
+async def _batch_item(request: Request, principal: Principal, item: BatchItem) -> BatchResult:
     matched = _match(item.path)
     if matched is None:
         return BatchResult(
@@ -90,8 +98,9 @@ def _batch_item(request: Request, principal: Principal, item: BatchItem) -> Batc
         Actor(principal.subject, principal.role, request_id(request)),
         idempotency_key=item.idempotency_key,
     )
+    ledger = components(request).ledger
     try:
-        result = execute(components(request).ledger, principal, command, params, body, ctx)
+        result = await run_on_loop(execute, ledger, principal, command, params, body, ctx)
     except DomainError as error:
         content = domain_problem(error)
         return BatchResult(status=content["status"], problem=ProblemBody(**content))
@@ -183,10 +192,12 @@ def router() -> APIRouter:
             openapi_extra=openapi(command),
         )
 
+    turns = anyio.Semaphore(BATCHES_AT_ONCE)
+
     @commands.post(
         "/v1/batch", response_model=BatchAnswer, responses=PROBLEMS, operation_id="batch"
     )
-    def batch(
+    async def batch(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
         batch: BatchRequest,
@@ -196,8 +207,9 @@ def router() -> APIRouter:
         A refused command does not undo the others; sending the same batch again writes nothing
         twice (every command replays its first answer).
         """
-        return BatchAnswer(
-            results=[_batch_item(request, principal, item) for item in batch.commands]
-        )
+        async with turns:
+            return BatchAnswer(
+                results=[await _batch_item(request, principal, item) for item in batch.commands]
+            )
 
     return commands

@@ -23,13 +23,15 @@ from tests.conftest_stores import process_env, settings_for
 CLIENTS = 48  # concurrent /v1/batch calls, as when the probe timed out 4 times in 23
 COMMANDS_PER_BATCH = 20
 PROBES = 20
-# Every probe: before, a probe queued in the thread pool behind the batches, for their whole
-# length (several seconds here). The first probe, when the 48 batches arrive together, was
-# measured at 0.2-1.2 s: the event loop then waits for the interpreter lock behind 40 batch
-# threads, on a two-core machine that other processes keep busy. After that burst, probes took
-# 2-70 ms; the median is held to the 100 ms promise.
-EVERY_PROBE_SECONDS = 2.0
-MEDIAN_SECONDS = 0.1
+# Every probe, each on a new connection as an orchestrator makes it, measured by the client from
+# connecting to the last byte. Before, the probe made as the 48 batches arrived took 0.15-0.5 s:
+# the batches ran on 40 threads and the event loop waited for the interpreter lock behind them.
+# On this shared two-core machine a process that only sleeps is woken up to 36 ms late.
+EVERY_PROBE_SECONDS = 0.1
+# Not yet met: the one probe that meets the 48 batches as they arrive waits while the loop reads
+# and validates them all; it took 2-201 ms in 14 runs here (ops/bench/DECISIONS.md). One probe
+# of each path may take this long, and no more than one.
+ARRIVAL_PROBE_SECONDS = 0.25
 
 
 @pytest.fixture
@@ -67,8 +69,13 @@ def load(url: str, headers: dict[str, str], episodes: list[str], counts: Any, st
     `counts`: batches in flight, batches answered. Run in a process of its own, so that the
     probes, in the test's process, never wait for these threads' turn on the interpreter."""
 
+    ready = threading.Barrier(CLIENTS)
+
     def client(n: int) -> None:
         with httpx.Client(base_url=url, timeout=120, headers=headers) as http:
+            # Every client is made before any sends: making 48 of them (TLS contexts and all)
+            # takes this machine's cores for a while, and the batches are to arrive together.
+            ready.wait(60)
             sent = 0
             while not stop.is_set():
                 batch = [
@@ -111,6 +118,9 @@ def test_health_and_ready_answer_within_the_bound_during_48_concurrent_batches(
     busy: list[int] = []
     try:
         deadline = time.monotonic() + 60
+        while counts[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        loaded = time.monotonic()
         while counts[0] < CLIENTS * 3 // 4 and time.monotonic() < deadline:
             time.sleep(0.01)
         for _ in range(PROBES):
@@ -120,16 +130,17 @@ def test_health_and_ready_answer_within_the_bound_during_48_concurrent_batches(
                 assert status in (200, 503)  # under this load a read model may well lag
                 seen.append(seconds)
             time.sleep(0.1)
-        answered = counts[1]
     finally:
         stop.set()
         loader.join(180)
+    # Every batch sent is answered before the loader ends: batches/s over the whole load.
+    answered, elapsed = counts[1], time.monotonic() - loaded
 
     worst = {path: max(seen) for path, seen in timings.items()}
     median = {path: sorted(seen)[len(seen) // 2] for path, seen in timings.items()}
     print(
         f"\nbatches in flight at each probe: min {min(busy)}, median {sorted(busy)[len(busy) // 2]}"
-        f"; batches answered by the end of the probes: {answered}"
+        f"; batches answered: {answered} in {elapsed:.1f} s ({answered / elapsed:.1f}/s)"
         + "".join(
             f"\n{path}: median {median[path] * 1000:.1f} ms, max {worst[path] * 1000:.1f} ms"
             f" ({', '.join(f'{t * 1000:.0f}' for t in seen)})"
@@ -138,5 +149,6 @@ def test_health_and_ready_answer_within_the_bound_during_48_concurrent_batches(
     )
     assert min(busy) >= CLIENTS // 2, busy  # the probes met a real load
     for path, seen in timings.items():
-        assert worst[path] < EVERY_PROBE_SECONDS, (path, seen)
-        assert median[path] < MEDIAN_SECONDS, (path, seen)
+        late = [t for t in seen if t >= EVERY_PROBE_SECONDS]
+        assert len(late) <= 1, (path, seen)
+        assert worst[path] < ARRIVAL_PROBE_SECONDS, (path, seen)
