@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     document_url_text(app)
     app.front = observability.observed(
         app,
-        CommandDispatch(app.framework, COMMANDS, app.exception_handlers),
+        CommandDispatch(command_routes.BatchTurns(app.framework), COMMANDS, app.exception_handlers),
         metrics,
         settings.max_body_bytes,
     )

@@ -24,14 +24,12 @@ CLIENTS = 48  # concurrent /v1/batch calls, as when the probe timed out 4 times 
 COMMANDS_PER_BATCH = 20
 PROBES = 20
 # Every probe, each on a new connection as an orchestrator makes it, measured by the client from
-# connecting to the last byte. Before, the probe made as the 48 batches arrived took 0.15-0.5 s:
-# the batches ran on 40 threads and the event loop waited for the interpreter lock behind them.
-# On this shared two-core machine a process that only sleeps is woken up to 36 ms late.
+# connecting to the last byte. Before, probes took up to 0.15-0.5 s: the batches ran on 40 threads
+# and the event loop waited for the interpreter lock behind them; then, with batches on the loop,
+# the probe meeting 48 arriving batches waited while the loop read and validated them all (up to
+# 0.2 s) until batches waited for their turn ahead of FastAPI (ops/bench/DECISIONS.md). On this
+# shared two-core machine a process that only sleeps is woken up to 36 ms late.
 EVERY_PROBE_SECONDS = 0.1
-# Not yet met: the one probe that meets the 48 batches as they arrive waits while the loop reads
-# and validates them all; it took 2-201 ms in 14 runs here (ops/bench/DECISIONS.md). One probe
-# of each path may take this long, and no more than one.
-ARRIVAL_PROBE_SECONDS = 0.25
 
 
 @pytest.fixture
@@ -149,6 +147,4 @@ def test_health_and_ready_answer_within_the_bound_during_48_concurrent_batches(
     )
     assert min(busy) >= CLIENTS // 2, busy  # the probes met a real load
     for path, seen in timings.items():
-        late = [t for t in seen if t >= EVERY_PROBE_SECONDS]
-        assert len(late) <= 1, (path, seen)
-        assert worst[path] < ARRIVAL_PROBE_SECONDS, (path, seen)
+        assert worst[path] < EVERY_PROBE_SECONDS, (path, seen)
