@@ -32,7 +32,6 @@ from api.audit_export import export_audit
 from api.settings import Settings
 from api.wiring import ledger_for
 from domain.ledger import Ledger
-from projections import heartbeats
 from projections.checkpoints import Checkpoint, checkpoint_message
 from projections.runner import Follower
 from projections.seal import GENESIS, AuditChain, link
@@ -220,7 +219,6 @@ def ledgered(store_url: str, tmp_path: Path) -> Iterator[Ledgered]:
         checkpoint_log=tmp_path / "checkpoints.ndjson",
     )
     chain.create_tables()
-    heartbeats.create_table(chain.store)  # the schema a follower reports to, as wiring makes it
     writer = Writer(store_url, settings)
     yield Ledgered(settings, store_url, tmp_path, ledger, chain, writer)
     writer.close()
