@@ -43,7 +43,6 @@ Reason = Annotated[
     ),
 ]
 MASKED = history.MASKED
-_plain = plain  # the name reports import it by
 
 
 def offset_of(cursor: str | None) -> int:
@@ -247,7 +246,7 @@ def router() -> APIRouter:
         """Who read this participant's data or history, when, and why (admins and auditors)."""
         require(principal, "admin", "auditor")
         records_of = components(request).access_log.of(participant)
-        items, following = page([_plain(r) for r in records_of], limit, cursor)
+        items, following = page([plain(r) for r in records_of], limit, cursor)
         return {"items": items, "next_cursor": following}
 
     return records

@@ -15,8 +15,9 @@ from api.audit_routes import seal_footer
 from api.auth import Principal
 from api.bodies import Day
 from api.deps import authenticate, components, require
+from api.history import plain
 from api.problems import PROBLEMS, ProblemError
-from api.record_routes import Cursor, KnownAt, Limit, _plain, page
+from api.record_routes import Cursor, KnownAt, Limit, page
 from domain.vocabulary import TargetGroup
 from projections.model import Reading, ReadModel
 from projections.runner import wait_for
@@ -59,7 +60,7 @@ def answer(
         return Response(
             out.getvalue(), media_type="text/csv", headers={"X-Log-Position": str(body["position"])}
         )
-    return JSONResponse(_plain(body))
+    return JSONResponse(plain(body))
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -277,7 +278,7 @@ def _day_row(day: Any, principal: Principal) -> dict[str, Any]:
         "free_beds": day.free_beds,
     }
     if principal.has(*READERS):
-        row["beds"] = [_plain(bed) for bed in day.beds]
+        row["beds"] = [plain(bed) for bed in day.beds]
     return row
 
 
