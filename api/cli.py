@@ -20,15 +20,15 @@ from api.app import create_app
 from api.audit_export import export_audit
 from api.auth import ROLES, mint
 from api.bulk_import import WORKERS, import_file
-from api.erasure_list import ErasureList, reapply
-from api.keyring import KeyNotDestroyedError
-from api.pg_append import Wakeup
 from api.settings import MissingKeyError, Settings, fresh_key
 from projections.checkpoints import TrustedFileError, read_trusted
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
 from projections.runner import Follower
 from projections.seal_verify import EXIT_CODES, summary, verify
+from store.erasure_list import ErasureList, reapply
+from store.keyring import KeyNotDestroyedError
+from store.pg_append import Wakeup
 
 VERIFY_HELP = """Recompute the audit chain over every stored event and check its signed checkpoints.
 

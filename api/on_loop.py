@@ -7,11 +7,11 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
-from domain.cooperative import CommandGreenlet, Start
+from store.cooperative import CommandGreenlet, Start
 
 
 async def run_on_loop(call: Callable[..., Any], *args: Any) -> Any:
-    """`call(*args)` in a greenlet of its own on this thread; see domain/cooperative.py."""
+    """`call(*args)` in a greenlet of its own on this thread; see store/cooperative.py."""
     loop = asyncio.get_running_loop()
     command = CommandGreenlet(call)
     request = command.switch(*args)

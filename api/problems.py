@@ -13,10 +13,10 @@ from starlette.exceptions import HTTPException
 
 from domain.application import ConcurrentWriteError, StaleVersionError
 from domain.base import DomainError, InvalidValueError, NotFoundError
-from domain.committer import OverloadedError
 from domain.idempotency import IdempotencyKeyReusedError
 from domain.program import ProgramCodeTakenError
 from projections.runner import ReadModelTimeoutError
+from store.committer import OverloadedError
 
 MEDIA_TYPE = "application/problem+json"
 

@@ -212,7 +212,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(self.store_lock_timeout),
-                "APPLICATION_RECORDER_TOPIC": "api.sqlite_log:LedgerSQLiteRecorder",
+                "APPLICATION_RECORDER_TOPIC": "store.sqlite_log:LedgerSQLiteRecorder",
             }
         if url.scheme in ("postgresql", "postgres"):
             return {
@@ -231,7 +231,7 @@ class Settings(BaseSettings):
                 # Never the DB-functions insert path: it skips the table lock that keeps
                 # commit order equal to log order, and followers were seen to miss events.
                 "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-                "APPLICATION_RECORDER_TOPIC": "api.pg_log:LedgerRecorder",
+                "APPLICATION_RECORDER_TOPIC": "store.pg_log:LedgerRecorder",
             }
         raise ValueError(
             f"LEDGER_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}"

@@ -15,12 +15,7 @@ import psycopg
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from api.access_log import AccessLog
-from api.erasure_list import ErasureList, ListingLedger
-from api.keyring import SqlKeyRing
 from api.observability import Metrics
-from api.pg_append import one_trip_insert
-from api.pg_log import LedgerRecorder
 from api.readiness import ReadinessMonitor
 from api.settings import Settings
 from domain.application import utc_today
@@ -31,6 +26,11 @@ from projections.registry import READ_MODELS
 from projections.runner import Follower, ProjectionHost, Status, statuses
 from projections.seal import AuditChain
 from projections.store import ReadStore
+from store.access_log import AccessLog
+from store.erasure_list import ErasureList, ListingLedger
+from store.keyring import SqlKeyRing
+from store.pg_append import one_trip_insert
+from store.pg_log import LedgerRecorder
 
 
 @dataclass

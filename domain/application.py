@@ -19,16 +19,17 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
-from domain import cooperative
 from domain.base import Actor, DomainError, LedgerAggregate, NotFoundError
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.idempotency import IdempotencyRecord, idempotency_record_id
-from domain.recent import CopyingRepository
-from domain.saving import SavingApplication
-from domain.sealing import KeyRing, MemoryKeyRing, SealingMapper
-from domain.transcoding import DateAsISO, LedgerTranscoder
-from domain.turns import Turns
+from domain.sealing import KeyRing
+from store import cooperative
+from store.recent import CopyingRepository
+from store.saving import SavingApplication
+from store.sealing import MemoryKeyRing, SealingMapper
+from store.transcoding import DateAsISO, LedgerTranscoder
+from store.turns import Turns
 
 A = TypeVar("A", bound=LedgerAggregate)
 # A command that lost a race and is not pinned to a version is decided again, after a random
@@ -36,11 +37,11 @@ A = TypeVar("A", bound=LedgerAggregate)
 # written or breaks a rule; a bound in time, not in attempts (see ops/bench/DECISIONS.md).
 FIRST_BACKOFF = 0.001
 MAX_BACKOFF = 0.05
-# Whether the command deciding in this thread, or greenlet (domain/cooperative.py), is deciding
+# Whether the command deciding in this thread, or greenlet (store/cooperative.py), is deciding
 # for the first time and so may decide on recently saved state, and whether it did.
 _MAY_USE_RECENT: ContextVar[bool] = ContextVar("may_use_recent", default=False)
 _USED_RECENT: ContextVar[bool] = ContextVar("used_recent", default=False)
-# The aggregates on which the command running here holds a turn (domain/turns.py).
+# The aggregates on which the command running here holds a turn (store/turns.py).
 _TURNS: ContextVar[set[UUID] | None] = ContextVar("turns", default=None)
 
 
@@ -162,8 +163,8 @@ class LedgerCore(SavingApplication):
         """The aggregate as now recorded, refusing a missing id or a different kind of aggregate.
 
         A command that will save the aggregate again says `saved_again`: then, on its first try,
-        it waits for its turn if a race on the aggregate was lost here (see domain/turns.py),
-        and the aggregate as this process last saved it will do (see domain/recent.py).
+        it waits for its turn if a race on the aggregate was lost here (see store/turns.py),
+        and the aggregate as this process last saved it will do (see store/recent.py).
         """
         if saved_again and _MAY_USE_RECENT.get():
             held = _TURNS.get()

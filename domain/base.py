@@ -97,7 +97,7 @@ class LedgerAggregate(Aggregate):
     Subclasses are decorated with `stable_topics`.
     """
 
-    # Kept in memory after a save, for the next command to decide on (domain/recent.py).
+    # Kept in memory after a save, for the next command to decide on (store/recent.py).
     remembered: ClassVar[bool] = True
 
     class Event(Aggregate.Event):

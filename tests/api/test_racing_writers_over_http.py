@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from api.wiring import ledger_for
-from domain import cooperative
 from domain.application import Context
 from domain.base import Actor
 from domain.facility import Facility
+from store import cooperative
 from tests.api.conftest import OWN, Api
 from tests.api.world import TODAY, a_world, day, episode, facility, participant
 

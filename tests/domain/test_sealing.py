@@ -8,8 +8,9 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, Mapper, UUIDA
 
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
-from domain.sealing import MemoryKeyRing, SealingMapper, sealed_facts
-from domain.transcoding import DateAsISO, LedgerTranscoder
+from domain.sealing import sealed_facts
+from store.sealing import MemoryKeyRing, SealingMapper
+from store.transcoding import DateAsISO, LedgerTranscoder
 from tests.domain.given import ADMIN, CASEWORKER, TODAY, a_participant
 
 REASON = "Asked by her daughter Vera Ilyina by phone"

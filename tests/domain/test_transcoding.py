@@ -12,8 +12,8 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredError
 
-from domain.transcoding import DateAsISO, LedgerTranscoder
 from domain.vocabulary import ServiceKind
+from store.transcoding import DateAsISO, LedgerTranscoder
 
 SAMPLES = [
     {"timestamp": datetime(2025, 3, 1, 9, 30, tzinfo=UTC), "occurred_on": date(2025, 3, 1)},

@@ -17,10 +17,10 @@ from api.on_loop import run_on_loop
 from api.wiring import ledger_for
 from domain.application import CommandResult, Context
 from domain.base import DomainError
-from domain.committer import OverloadedError
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.ledger import Ledger
+from store.committer import OverloadedError
 from tests.conftest_stores import TODAY, settings_for
 from tests.integration.locks import event_table_locked
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode

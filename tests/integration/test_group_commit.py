@@ -20,10 +20,10 @@ from eventsourcing.persistence import StoredEvent
 from api.wiring import ledger_for
 from domain.application import CommandResult, Context
 from domain.base import DomainError
-from domain.committer import OverloadedError
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
 from domain.ledger import Ledger
+from store.committer import OverloadedError
 from tests.conftest_stores import ROOT, TODAY, process_env, settings_for
 from tests.integration.locks import event_table_locked, wait_until
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode

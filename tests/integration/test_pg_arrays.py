@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from api.pg_arrays import BigintArray, ByteaArray, TextArray, UuidArray
+from store.pg_arrays import BigintArray, ByteaArray, TextArray, UuidArray
 
 
 def test_binary_arrays_arrive_as_the_values_they_were_built_from(postgres_url: str) -> None:

@@ -16,7 +16,6 @@ from uuid import UUID
 import pytest
 
 from api.on_loop import run_on_loop
-from domain import cooperative
 from domain.application import (
     CommandResult,
     ConcurrentWriteError,
@@ -28,6 +27,7 @@ from domain.base import DomainError
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.ledger import Ledger
+from store import cooperative
 from tests.conftest_stores import LedgerFactory
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
 

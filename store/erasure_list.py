@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from api.keyring import KeyNotDestroyedError, SqlKeyRing
 from api.problems import ProblemError
-from domain import cooperative
 from domain.application import CommandResult, Context
 from domain.base import Actor, NotFoundError
 from domain.ledger import Ledger
 from domain.participant import Participant, ParticipantErasedError
 from domain.personal_data import personal_data_id_for
+from store import cooperative
+from store.keyring import KeyNotDestroyedError, SqlKeyRing
 
 # A request id is the client's X-Request-ID when it sends one: only a plain token is copied.
 PLAIN_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")

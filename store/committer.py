@@ -12,7 +12,7 @@ error it would have had alone. A command's events are never split and never inte
 Commands that lost a race to another of the same group (racers for one facility's beds, each
 claiming its next version) are told so without a transaction each: see `_write_claims`.
 
-Commands on an event loop (`write_later`, see domain/cooperative.py) have no thread to lead a
+Commands on an event loop (`write_later`, see store/cooperative.py) have no thread to lead a
 group with: a writer thread leads in their place, and each is told its outcome.
 """
 

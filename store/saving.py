@@ -10,14 +10,14 @@ from uuid import UUID
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Notification, PersistenceError, Recording, StoredEvent
 
-from domain import cooperative
 from domain.base import LedgerAggregate
-from domain.committer import GroupCommitter
-from domain.recent import RecentAggregates
+from store import cooperative
+from store.committer import GroupCommitter
+from store.recent import RecentAggregates
 
 
 class SavingApplication(Application[UUID]):
-    """The library's application with the ledger's write path; see domain/committer.py."""
+    """The library's application with the ledger's write path; see store/committer.py."""
 
     # Off only to measure the library's own write path beside it (ops/bench).
     group_commit = True

@@ -20,8 +20,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
-from api.pg_arrays import BigintArray, ByteaArray, TextArray, UuidArray
-from domain.committer import Insert
+from store.committer import Insert
+from store.pg_arrays import BigintArray, ByteaArray, TextArray, UuidArray
 
 FUNCTION = "ledger_append"
 
@@ -69,7 +69,7 @@ def one_trip_insert(recorder: PostgresApplicationRecorder, *, made: bool = False
     if not made:
         with datastore.transaction(commit=True) as curs:
             curs.execute(create)
-    # Four arrays rather than one of a composite type, in binary (see api/pg_arrays.py).
+    # Four arrays rather than one of a composite type, in binary (see store/pg_arrays.py).
     call = (
         SQL("SELECT * FROM {schema}.{function}(%b, %b, %b, %b)")
         .format(schema=schema, function=Identifier(FUNCTION))

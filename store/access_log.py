@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from domain.sealing import KeyRing, MemoryKeyRing, open_text, seal_text
+from domain.sealing import KeyRing
 from projections.store import ReadStore
+from store.sealing import MemoryKeyRing, open_text, seal_text
 
 ACCESS_DDL = (
     "CREATE TABLE IF NOT EXISTS access_log ("

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from domain import cooperative
+from store import cooperative
 
 
 @dataclass(eq=False)
@@ -67,7 +67,7 @@ class Turns:
 
     def wait(self, aggregate_id: UUID, limit: float) -> bool:
         """For a command holding no turn: if the aggregate is taken, queue for a turn (on an
-        event loop, a pause: see domain/cooperative.py). Whether it got one (then it holds it
+        event loop, a pause: see store/cooperative.py). Whether it got one (then it holds it
         until released); not after `limit` seconds, nor when nobody held the aggregate."""
         if aggregate_id not in self._turns:  # no lock: a race costs one more look below
             return False
