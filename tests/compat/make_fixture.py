@@ -1,11 +1,13 @@
 """Writes the compatibility fixture: a ledger made over HTTP by the code of the checkout it runs in.
 
-    cd /work/wt-old && PYTHONPATH=$PWD .venv/bin/python /path/to/tests/compat/make_fixture.py OUT
+    cd CHECKOUT && PYTHONPATH=$PWD python /path/to/tests/compat/make_fixture.py OUT_DIR
+
+(CHECKOUT: the code the fixture stands for; the committed one was written by e235f19.)
 
 It starts the API on a fresh SQLite store with fixed development keys, sends a realistic set of
 commands (every kind, an erasure, idempotent retries, an episode and a facility long enough to
-have snapshots), then writes OUT/log.json (the stored rows, as the store holds them) and
-OUT/answers.json (what the reads answered, and the ids and moments they name). A later version
+have snapshots), then writes OUT_DIR/log.json (the stored rows, as the store holds them) and
+OUT_DIR/answers.json (what the reads answered, and the ids and moments they name). A later version
 of the code loads the rows into a new store and must answer the same: see
 test_log_written_before.py. Regenerate only on purpose, with the code the fixture stands for.
 """
