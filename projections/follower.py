@@ -28,9 +28,9 @@ class Follower:
     so nothing at or below a visible head can still appear.
 
     Several models (one store) share one reader: the log is read and decoded once, and every
-    model writes its rows and position in the batch's one transaction. On two cores, four
-    processes of one model each, each waking for every commit, took a third of the machine
-    together. The price: a model that fails stops the others with it.
+    model writes its rows and position in the batch's one transaction: a process per model woke
+    for every commit and read the log again (ops/bench/DECISIONS.md). The price: a model that
+    fails stops the others with it.
     """
 
     def __init__(
@@ -106,10 +106,8 @@ class Follower:
         At the head it waits `poll_interval`, or less if `wait` (say, for a NOTIFY) returns early.
         After every round that reached the head it lingers, so that writes committed close
         together are read as one batch. Lingering only after a wake-up was not enough: under a
-        steady load the head had always moved, and the models read a few events at a time. Over
-        HTTP at 16 clients (alternating runs), lingering 10 ms after every round took 125-192 us
-        of the process's CPU a command against 282-350, read-your-writes p50/p99 32-42/69-93 ms
-        against 40-44/88-107, and 947-1,240 commands/s against 799-979.
+        steady load the head had always moved, and the models read a few events at a time
+        (ops/bench/DECISIONS.md).
 
         Every second, even when idle, and between batches of a long catch-up, it records a
         heartbeat (see projections/heartbeats.py): `/ready` tells a follower gone from one idle.
@@ -175,8 +173,8 @@ def read(
 
     Only the models' own topics are read (filtered in SQL); a raw model takes every topic. The
     positions asked for are bounded, not only the rows: with a topic filter and an open range,
-    PostgreSQL was seen to plan a sort of the whole rest of the log for every batch (0.9 s each
-    for 5,000 rows, half a million sorted on disk), where the bounded range takes 8 ms.
+    PostgreSQL planned a sort of the whole rest of the log for every batch
+    (ops/bench/DECISIONS.md).
     """
     every_topic = any(not model.TOPICS for model in models)
     topics = [] if every_topic else sorted(frozenset().union(*(m.TOPICS for m in models)))

@@ -15,8 +15,7 @@ def wait_for(model: ReadModel, position: int, timeout: float = 5.0) -> None:
     """Block until the live read model has processed `position` (read-your-writes), or time out.
 
     Checks grow apart from 2 ms up to 20 ms: a reader learns of its write at most 20 ms after the
-    read model has it. (Doubling up to 100 ms, the checks came at 75, 155 and 255 ms, and a write
-    read at 80 ms was seen at 155.)
+    read model has it (ops/bench/DECISIONS.md).
     """
     deadline = time.monotonic() + timeout
     delay = 0.002
