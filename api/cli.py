@@ -22,9 +22,9 @@ from api.auth import ROLES, mint
 from api.bulk_import import WORKERS, import_file
 from api.settings import MissingKeyError, Settings, fresh_key
 from projections.checkpoints import TrustedFileError, read_trusted
+from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
-from projections.runner import Follower
 from projections.seal_verify import EXIT_CODES, summary, verify
 from store.erasure_list import ErasureList, reapply
 from store.keyring import KeyNotDestroyedError

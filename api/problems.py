@@ -15,7 +15,7 @@ from domain.application import ConcurrentWriteError, StaleVersionError
 from domain.base import DomainError, InvalidValueError, NotFoundError
 from domain.idempotency import IdempotencyKeyReusedError
 from domain.program import ProgramCodeTakenError
-from projections.runner import ReadModelTimeoutError
+from projections.read_your_writes import ReadModelTimeoutError
 from store.committer import OverloadedError
 
 MEDIA_TYPE = "application/problem+json"

@@ -18,7 +18,7 @@ from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
-from projections.runner import Status
+from projections.status import Status
 
 CHECK_EVERY_SECONDS = 0.5
 logger = logging.getLogger("ledger.readiness")

@@ -20,7 +20,7 @@ from api.problems import PROBLEMS, ProblemError
 from api.record_routes import Cursor, KnownAt, Limit, page
 from domain.vocabulary import TargetGroup
 from projections.model import Reading, ReadModel
-from projections.runner import wait_for
+from projections.read_your_writes import wait_for
 from projections.services import DIMENSIONS
 
 MinPosition = Annotated[

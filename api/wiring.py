@@ -21,10 +21,12 @@ from api.settings import Settings
 from domain.application import utc_today
 from domain.ledger import Ledger
 from projections import heartbeats
+from projections.follower import Follower
+from projections.host import ProjectionHost
 from projections.model import ReadModel
 from projections.registry import READ_MODELS
-from projections.runner import Follower, ProjectionHost, Status, statuses
 from projections.seal import AuditChain
+from projections.status import Status, statuses
 from projections.store import ReadStore
 from store.access_log import AccessLog
 from store.erasure_list import ErasureList, ListingLedger

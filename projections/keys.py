@@ -17,7 +17,7 @@ def entry_key(episode_id: UUID, version: int) -> str:
     """`str(domain.tracks.entry_id(episode_id, version))`, without building UUID objects.
 
     The same uuid5 (RFC 4122: SHA-1 of the namespace's bytes and the name, version and variant
-    bits set), spelled out: uuid5 and str() took a fifth of a rebuild's time.
+    bits set), spelled out: uuid5 and str() weighed on every rebuild (ops/bench/DECISIONS.md).
     """
     digest = bytearray(sha1(episode_id.bytes + b"%d" % version).digest()[:16])
     digest[6] = digest[6] & 0x0F | 0x50

@@ -10,8 +10,8 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from projections.follower import apply, read
 from projections.model import ReadModel
-from projections.runner import apply, read
 from projections.store import ReadStore
 
 REBUILD_BATCH = 5000

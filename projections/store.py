@@ -98,7 +98,7 @@ class Tx:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement per row. On PostgreSQL a few rows go one by one: psycopg runs
         `executemany` in pipeline mode, whose wait spins a core for as long as the server works
-        (a follower woken for a handful of events spent a tenth of its CPU there)."""
+        (ops/bench/DECISIONS.md)."""
         if not self._postgres:
             if rows:
                 self._cursor.executemany(sql, [tuple(r) for r in rows])

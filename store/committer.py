@@ -45,10 +45,9 @@ class OverloadedError(DomainError):
 class _Wake:
     """A one-shot signal: a raw lock, held from the start until set.
 
-    `threading.Event` runs a condition variable in Python and allocates a lock per wait. Two
-    threads handing a fresh signal back and forth took 152-165 us of CPU a round trip with this,
-    170-202 us with Events. Set only under the committer's lock, and at most once before its
-    waiter has woken."""
+    Cheaper than `threading.Event`, which runs a condition variable in Python and allocates a
+    lock per wait (ops/bench/DECISIONS.md). Set only under the committer's lock, and at most
+    once before its waiter has woken."""
 
     __slots__ = ("_lock",)
 
@@ -267,8 +266,8 @@ class GroupCommitter:
         """After a combined write lost a race: the commands claiming no version that an earlier
         one of the group claims are written (together, else each alone); each of the others, if
         a version it claims has just been written, lost to it, as it would have alone; if not,
-        it is written alone. Measured: 32 racers for 8 beds, each losing round of the group had
-        cost a transaction per racer (ops/bench/DECISIONS.md)."""
+        it is written alone. Else racers for the same beds cost a transaction each
+        (ops/bench/DECISIONS.md)."""
         claimed: set[tuple[object, int]] = set()
         firsts: list[_Write] = []
         seconds: list[_Write] = []

@@ -156,9 +156,9 @@ def _rewrite_postgres(store: ReadStore, deleted_by: str) -> None:
     snapshot older than the delete in this database (a long REPEATABLE READ report) still holds
     it: wait a second and rewrite again.
 
-    It holds the table's ACCESS EXCLUSIVE lock meanwhile (every read of a key waits: 0.1-0.2 s
-    with 10,000 keys, 1.3-1.6 s with 100,000, measured here); a lock timeout keeps it from
-    queueing every reader behind a long transaction.
+    It holds the table's ACCESS EXCLUSIVE lock meanwhile (every read of a key waits; how long:
+    ops/runbooks/erasure.md); a lock timeout keeps it from queueing every reader behind a long
+    transaction.
     """
     patience = store.factory.datastore.lock_timeout or 5  # type: ignore[attr-defined]
     with store.outside_transaction() as tx:

@@ -3,10 +3,9 @@ and the wake-up of a follower on that notify.
 
 The library's own insert sends its statements in pipeline mode, and psycopg waits for a pipeline's
 results by polling the socket for reading *or writing*: the socket is always writable, so the
-waiting thread spins a core for as long as the commit takes (measured: 1.2 ms of CPU per
-single-event command on this machine, most of it spinning). One function call in autocommit mode
-does the same work, keeps the same table lock (so commit order stays log order: followers never
-skip an event) and waits on the socket like any query.
+waiting thread spins a core for as long as the commit takes (ops/bench/DECISIONS.md). One
+function call in autocommit mode does the same work, keeps the same table lock (so commit order
+stays log order: followers never skip an event) and waits on the socket like any query.
 
 The library also ships a database function for inserts, but it skips the table lock: never that.
 """

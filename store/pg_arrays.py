@@ -1,9 +1,8 @@
 """Array parameters built directly in PostgreSQL's binary format.
 
-psycopg picks a dumper for a list by inspecting its elements, and does it again on every call:
-measured in a single-command profile, 60 µs for the four one-element arrays of each write,
-a fifth of the command's CPU. These arrays are built in one pass, and their dumper only hands the
-bytes over.
+psycopg picks a dumper for a list by inspecting its elements, and does it again on every call,
+a large share of a command's CPU (ops/bench/DECISIONS.md). These arrays are built in one pass,
+and their dumper only hands the bytes over.
 """
 
 from __future__ import annotations

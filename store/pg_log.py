@@ -2,8 +2,7 @@
 
 Every reader of the log pages through it: read-model followers, a rebuild (the whole log), the
 seal chain. The library's select builds a dict per row and copies each state; asking for tuples
-of exactly the five columns is faster (measured on 87,656 events, pages of 5,000: 53-60k rows/s
-through the library, 70k through this; the bare tuple fetch alone, 98-114k).
+of exactly the five columns is faster (ops/bench/DECISIONS.md).
 """
 
 from __future__ import annotations
@@ -82,7 +81,7 @@ def _notification(
     position: int, originator_id: UUID, version: int, topic: str, state: bytes
 ) -> Notification:
     """A Notification made as the library makes a domain event, by setting its `__dict__`: the
-    frozen dataclass's `__init__` (a guarded `setattr` per field) cost 2.4 us a row, this 1.0."""
+    frozen dataclass's `__init__` guards every field (ops/bench/DECISIONS.md)."""
     notification = _new(Notification)
     _set(
         notification,

@@ -12,8 +12,8 @@ import pytest
 
 from api.wiring import ledger_for
 from domain.ledger import Ledger
+from projections.follower import Follower
 from projections.model import ReadModel
-from projections.runner import Follower
 from projections.store import ReadStore
 from tests.conftest_stores import TODAY, settings_for
 

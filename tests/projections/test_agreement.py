@@ -19,10 +19,10 @@ from domain.episode import Episode
 from domain.ledger import Ledger
 from domain.tracks import entry_id
 from projections.caseloads import Caseloads
+from projections.follower import Follower
 from projections.occupancy import Occupancy
 from projections.outcomes import Outcomes
 from projections.rebuild import rebuild
-from projections.runner import Follower
 from projections.services import Services
 from tests.conftest_stores import TODAY
 from tests.integration.scenario import CASEWORKER, a_facility, a_world, an_episode

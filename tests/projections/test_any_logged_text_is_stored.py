@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from domain.application import Context
 from domain.base import Actor
 from projections.caseloads import Caseloads
+from projections.follower import Follower
 from projections.occupancy import Occupancy
 from projections.outcomes import Outcomes
 from projections.rebuild import rebuild
-from projections.runner import Follower
 from projections.services import Services
 from projections.store import ESC, ReadStore, from_column, to_column
 from tests.integration.scenario import ADMIN, MARCH, a_participant, a_world

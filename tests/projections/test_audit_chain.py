@@ -22,7 +22,7 @@ from api.audit_export import export_audit
 from api.settings import Settings
 from api.wiring import ledger_for
 from domain.ledger import Ledger
-from projections.runner import Follower
+from projections.follower import Follower
 from projections.seal import AuditChain, checkpoint_message, link
 from projections.seal_verify import verify
 from projections.store import ReadStore

@@ -6,7 +6,7 @@ import threading
 import time
 
 from projections.caseloads import Caseloads
-from projections.runner import Follower
+from projections.follower import Follower
 from tests.integration.scenario import CASEWORKER, MARCH, a_world
 from tests.projections.conftest import open_stores
 

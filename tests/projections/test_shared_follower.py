@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from projections.caseloads import Caseloads
+from projections.follower import Follower
 from projections.model import ReadModel
 from projections.rebuild import rebuild
-from projections.runner import Follower
 from projections.services import Services
 from tests.integration.scenario import a_world
 from tests.projections.conftest import Stores

@@ -33,7 +33,7 @@ from api.settings import Settings
 from api.wiring import ledger_for
 from domain.ledger import Ledger
 from projections.checkpoints import Checkpoint, checkpoint_message
-from projections.runner import Follower
+from projections.follower import Follower
 from projections.seal import GENESIS, AuditChain, link
 from projections.store import ReadStore
 from tests.conftest_stores import TODAY, process_env, settings_for

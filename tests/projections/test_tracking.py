@@ -8,8 +8,10 @@ from datetime import date
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from projections.follower import Follower
+from projections.host import ProjectionHost
+from projections.read_your_writes import ReadModelTimeoutError, wait_for
 from projections.rebuild import rebuild
-from projections.runner import Follower, ProjectionHost, ReadModelTimeoutError, wait_for
 from projections.services import Services
 from tests.integration.scenario import CASEWORKER, a_world
 from tests.projections.conftest import Stores

@@ -1,4 +1,4 @@
-"""Following the log into read models: a transaction per batch, rows and position together."""
+"""Following the log into read models, a batch at a time: rows and position in one transaction."""
 
 from __future__ import annotations
 
@@ -6,40 +6,18 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from itertools import chain
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import Notification
 
 from projections import heartbeats
 from projections.model import ReadModel
-from projections.store import ReadStore
+from projections.status import Status
 
 DEFAULT_BATCH = 500
-
-
-class ReadModelTimeoutError(Exception):
-    """A read model did not reach the asked log position in time."""
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where a read model (or the seal) is: its position, the log head, and how long ago the
-    oldest event it lacks was recorded (`lag_seconds`) and its follower last reported (`None`:
-    never)."""
-
-    name: str
-    position: int
-    head: int
-    lag_seconds: float = 0.0
-    heartbeat_age: float | None = None
-
-    @property
-    def lag(self) -> int:
-        return max(self.head - self.position, 0)
 
 
 class Follower:
@@ -50,9 +28,9 @@ class Follower:
     so nothing at or below a visible head can still appear.
 
     Several models (one store) share one reader: the log is read and decoded once, and every
-    model writes its rows and position in the batch's one transaction. On two cores, four
-    processes of one model each, each waking for every commit, took a third of the machine
-    together. The price: a model that fails stops the others with it.
+    model writes its rows and position in the batch's one transaction: a process per model woke
+    for every commit and read the log again (ops/bench/DECISIONS.md). The price: a model that
+    fails stops the others with it.
     """
 
     def __init__(
@@ -128,10 +106,8 @@ class Follower:
         At the head it waits `poll_interval`, or less if `wait` (say, for a NOTIFY) returns early.
         After every round that reached the head it lingers, so that writes committed close
         together are read as one batch. Lingering only after a wake-up was not enough: under a
-        steady load the head had always moved, and the models read a few events at a time. Over
-        HTTP at 16 clients (alternating runs), lingering 10 ms after every round took 125-192 us
-        of the process's CPU a command against 282-350, read-your-writes p50/p99 32-42/69-93 ms
-        against 40-44/88-107, and 947-1,240 commands/s against 799-979.
+        steady load the head had always moved, and the models read a few events at a time
+        (ops/bench/DECISIONS.md).
 
         Every second, even when idle, and between batches of a long catch-up, it records a
         heartbeat (see projections/heartbeats.py): `/ready` tells a follower gone from one idle.
@@ -197,8 +173,8 @@ def read(
 
     Only the models' own topics are read (filtered in SQL); a raw model takes every topic. The
     positions asked for are bounded, not only the rows: with a topic filter and an open range,
-    PostgreSQL was seen to plan a sort of the whole rest of the log for every batch (0.9 s each
-    for 5,000 rows, half a million sorted on disk), where the bounded range takes 8 ms.
+    PostgreSQL planned a sort of the whole rest of the log for every batch
+    (ops/bench/DECISIONS.md).
     """
     every_topic = any(not model.TOPICS for model in models)
     topics = [] if every_topic else sorted(frozenset().union(*(m.TOPICS for m in models)))
@@ -236,86 +212,3 @@ def apply(models: Sequence[ReadModel], batch: Batch, positions: Sequence[int] | 
         if publish is not None:
             publish()
     return batch.reached
-
-
-def wait_for(model: ReadModel, position: int, timeout: float = 5.0) -> None:
-    """Block until the live read model has processed `position` (read-your-writes), or time out.
-
-    Checks grow apart from 2 ms up to 20 ms: a reader learns of its write at most 20 ms after the
-    read model has it. (Doubling up to 100 ms, the checks came at 75, 155 and 255 ms, and a write
-    read at 80 ms was seen at 155.)
-    """
-    deadline = time.monotonic() + timeout
-    delay = 0.002
-    while True:
-        if model.live_position() >= position:
-            return
-        if time.monotonic() >= deadline:
-            raise ReadModelTimeoutError(
-                f"{model.name} has not reached position {position} within {timeout} s"
-            )
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.02)
-
-
-class ProjectionHost:
-    """Runs followers in background threads (the embedded default: API process, SQLite)."""
-
-    def __init__(self, followers: list[Follower], poll_interval: float = 0.05) -> None:
-        self.followers = followers
-        self.poll_interval = poll_interval
-        self.stopping = threading.Event()
-        self.threads: list[threading.Thread] = []
-
-    def start(self) -> None:
-        heartbeats.create_table(self.followers[0].models[0].store)
-        for follower in self.followers:
-            for model in follower.models:
-                model.create_tables()
-            thread = threading.Thread(
-                target=follower.run,
-                args=(self.stopping, self.poll_interval),
-                name=f"projection-{follower.names}",
-                daemon=True,
-            )
-            thread.start()
-            self.threads.append(thread)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout)
-
-    def statuses(self) -> list[Status]:
-        return [status for follower in self.followers for status in follower.statuses()]
-
-
-def statuses(
-    recorder: ApplicationRecorder,
-    store: ReadStore,
-    names: Sequence[str],
-    recorded: Callable[[Notification], datetime],
-    now: datetime,
-) -> list[Status]:
-    """The live generation's status of each named read model (or the seal), whoever follows it.
-
-    The lag in seconds is how long ago the oldest event a model lacks was recorded (`recorded`
-    reads that from a stored event): a model that has every event up to what the head was N
-    seconds ago lags N seconds, however many positions that is.
-    """
-    head = recorder.max_notification_id() or 0
-    live = store.generations()
-    positions = store.positions([f"{name}@{live.get(name, 0)}" for name in names])
-    beats = heartbeats.last_beats(store)
-    found = []
-    for name, position in zip(names, positions, strict=True):
-        lag_seconds = 0.0
-        if position < head:
-            oldest_missing = recorder.select_notifications(position + 1, 1)
-            if oldest_missing:
-                waited = now - recorded(oldest_missing[0])
-                lag_seconds = max(waited.total_seconds(), 0.0)
-        beat = beats.get(name)
-        age = None if beat is None else max((now - beat).total_seconds(), 0.0)
-        found.append(Status(name, position, head, lag_seconds, age))
-    return found
