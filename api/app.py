@@ -11,17 +11,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import (
     audit_routes,
+    bootstrap,
     command_routes,
     observability,
     ops_routes,
     problems,
     record_routes,
     report_routes,
-    wiring,
 )
 from api.auth import Authenticator
 from api.command_dispatch import CommandDispatch
 from api.command_table import COMMANDS
+from api.metrics import Metrics
 from api.settings import Settings
 
 
@@ -80,13 +81,11 @@ def _state_text_rule(schema: dict[str, Any]) -> None:
 def create_app(settings: Settings | None = None) -> LedgerApp:
     """Build the HTTP application for the given settings (from the environment by default)."""
     settings = settings or Settings()
-    metrics = observability.Metrics()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        components = wiring.serving(settings)
-        components.metrics = metrics
-        components.ledger.committer.observe = metrics.observe_commit
+        components = bootstrap.serving(settings, metrics)
         app.state.components = components
         try:
             yield

@@ -9,15 +9,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import ApplicationRecorder
 
-from api.settings import Settings
 from projections.seal import AuditChain, stored_events
 
 
-def export_audit(
-    recorder: ApplicationRecorder, chain: AuditChain, settings: Settings, path: Path
-) -> int:
+def export_audit(recorder: ApplicationRecorder, chain: AuditChain, path: Path) -> int:
     """Write NDJSON that ops/audit/verify_export.py checks without the ledger installed."""
-    public_key = settings.seal_signer().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    public_key = chain.signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     # Checkpoints, then chain rows, then events: each read then holds all that the one before
     # covers, and what commits meanwhile is only "not yet sealed", never "removed".
     checkpoints = chain.checkpoints()

@@ -18,7 +18,7 @@ AUDITORS = ("auditor", "admin")
 
 
 def public_key_b64(request: Request) -> str:
-    key = components(request).settings.seal_signer().public_key()
+    key = components(request).seal.signer.public_key()
     return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
@@ -59,7 +59,7 @@ def router() -> APIRouter:
         on are not yet under a signed checkpoint (what is sealed holds)."""
         require(principal, *AUDITORS)
         state = components(request)
-        public_key = state.settings.seal_signer().public_key()
+        public_key = state.seal.signer.public_key()
         result = verify(state.ledger.recorder, state.seal, public_key)
         return asdict(result)
 

@@ -15,11 +15,12 @@ from uuid import UUID
 import jwt
 
 from api.client_text import plain
+from api.keys import jwt_secret
 from api.problems import ProblemError
+from api.roles import ROLES
 from api.settings import Settings
 from domain.program import program_id_for
 
-ROLES = ("caseworker", "supervisor", "auditor", "analyst", "admin")
 WRITERS = frozenset({"caseworker", "supervisor"})
 ALL_PROGRAMS = "*"
 
@@ -109,7 +110,7 @@ class Authenticator:
             if settings.jwks_file
             else None
         )
-        self._secret = None if (self._jwks or self._jwks_client) else settings.jwt_secret()
+        self._secret = None if (self._jwks or self._jwks_client) else jwt_secret(settings)
 
     def known(self, authorization: str | None) -> Principal | None:
         """The caller, if this token was checked lately and has not expired; no I/O."""
@@ -193,4 +194,4 @@ def mint(
         "iat": now,
         "exp": now + int(hours * 3600),
     }
-    return jwt.encode(claims, settings.jwt_secret(), algorithm="HS256")
+    return jwt.encode(claims, jwt_secret(settings), algorithm="HS256")

@@ -1,34 +1,24 @@
-"""The `ledger` command: serve, project, rebuild, and the operator's other tools."""
+"""The `ledger` command line: its arguments, and which command runs.
+
+Serving (and the token and import commands) loads FastAPI and uvicorn; the operator's commands
+(project, rebuild, verify, ...) start without them: their modules are imported when they run.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-import uvicorn
-from eventsourcing.postgres import PostgresApplicationRecorder
-
-from api import wiring
-from api import workers as api_workers
-from api.app import create_app
-from api.audit_export import export_audit
-from api.auth import ROLES, mint
-from api.bulk_import import WORKERS, import_file
-from api.settings import MissingKeyError, Settings, fresh_key
-from projections.checkpoints import TrustedFileError, read_trusted
-from projections.follower import Follower
-from projections.rebuild import rebuild
+from api import cli_ops
+from api.keys import MissingKeyError, fresh_key, require_keys
+from api.roles import ROLES
+from api.settings import Settings
 from projections.registry import READ_MODELS
-from projections.seal_verify import EXIT_CODES, summary, verify
-from store.erasure_list import ErasureList, reapply
-from store.keyring import KeyNotDestroyedError
-from store.pg_append import Wakeup
+
+# api.bulk_import.WORKERS, which loads the API's command table: a test holds them equal.
+IMPORT_WORKERS = 8
 
 VERIFY_HELP = """Recompute the audit chain over every stored event and check its signed checkpoints.
 
@@ -56,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     importing = commands.add_parser("import", help="import NDJSON commands (migration, bulk sync)")
     importing.add_argument("file")
     importing.add_argument(
-        "--workers", type=int, default=WORKERS, help=f"threads running commands (default {WORKERS})"
+        "--workers",
+        type=int,
+        default=IMPORT_WORKERS,
+        help=f"threads running commands (default {IMPORT_WORKERS})",
     )
     importing.add_argument(
         "--source",
@@ -87,33 +80,31 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "keys":
         _generate_keys()
     elif args.command == "serve":
-        _serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
+        from api.cli_http import serve  # noqa: PLC0415 (see the module's docstring)
+
+        serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
     elif args.command == "import":
-        ledger = wiring.ledger_for(settings)
-        try:
-            report = import_file(ledger, Path(args.file), workers=args.workers, source=args.source)
-        finally:
-            ledger.close()
-        print(
-            f"imported {report.lines} commands, {report.events} events in {report.seconds:.1f} s"
-            f" ({report.events_per_second:,.0f} events/s)"
-        )
+        from api.cli_http import import_commands  # noqa: PLC0415
+
+        import_commands(settings, Path(args.file), args.workers, args.source)
     elif args.command == "verify":
-        sys.exit(_verify(settings, args.trusted))
+        sys.exit(cli_ops.verify_chain(settings, args.trusted))
     elif args.command == "export-audit":
-        _export(settings, args.file)
+        cli_ops.export(settings, args.file)
     elif args.command == "erasures":
-        sys.exit(_reapply_erasures(settings, Path(args.file) if args.file else None))
+        sys.exit(cli_ops.reapply_erasures(settings, Path(args.file) if args.file else None))
     elif args.command == "token":
-        print(mint(settings, args.sub, args.role, args.program, args.hours))
+        from api.cli_http import token  # noqa: PLC0415
+
+        token(settings, args.sub, args.role, args.program, args.hours)
     elif args.command == "project":
-        _project(settings, args.names, args.batch or settings.projection_batch)
+        cli_ops.project(settings, args.names, args.batch or settings.projection_batch)
     elif args.command == "rebuild":
         names = sorted(READ_MODELS) if args.all else args.names
         unknown = set(names) - set(READ_MODELS)
         if not names or unknown:
             parser.error(f"name read models from {sorted(READ_MODELS)} or give --all")
-        _rebuild(settings, names)
+        cli_ops.rebuild_models(settings, names)
 
 
 def _add_erasures(erasures: argparse.ArgumentParser) -> None:
@@ -160,7 +151,7 @@ def _settings(command: str) -> Settings:
     settings = Settings()
     if command != "keys":
         try:
-            settings.require_keys(tokens=command in ("serve", "token"))
+            require_keys(settings, tokens=command in ("serve", "token"))
         except MissingKeyError as error:
             sys.exit(str(error))
     return settings
@@ -170,148 +161,6 @@ def _generate_keys() -> None:
     print(f"LEDGER_KEY_ENCRYPTION_KEY={fresh_key()}")
     print(f"LEDGER_SEAL_SIGNING_KEY={fresh_key()}")
     print(f"LEDGER_JWT_SECRET={fresh_key()}")
-
-
-def _print_welcome(settings: Settings, host: str, port: int) -> None:
-    print(f"Ledger API on http://{host}:{port}  docs: http://{host}:{port}/docs", flush=True)
-    if not settings.embedded or settings.jwks_file or settings.jwks_url:
-        return  # a shared secret's admin tokens do not belong in a service's log
-    print("Development tokens (12 h; mint more with `ledger token --sub ... --role ...`):")
-    for role in ROLES:
-        print(f"  {role:<10} {mint(settings, f'dev-{role}', [role], ['*'])}")
-    print(flush=True)
-
-
-def _serve(settings: Settings, host: str, port: int, workers: int | None) -> None:
-    workers = workers or settings.workers
-    if workers > 1 and settings.database_url.startswith("sqlite"):
-        sys.exit("--workers needs PostgreSQL: SQLite takes one writing process")
-    if workers > 1 and settings.projections_in_process:
-        sys.exit("--workers: run read models with `ledger project NAME`, not in the API processes")
-    _print_welcome(settings, host, port)
-    if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
-        return
-    # The schema is made here, once, and each process then builds its app, and its Ledger, from
-    # the same environment without touching it. Had each process made it in turn (an advisory
-    # lock) when connections were scarce, one held the lock waiting for a connection that the
-    # other held waiting for the lock, until the pool gave up.
-    wiring.build(settings, follow_in_process=False).close()
-    os.environ["LEDGER_CREATE_SCHEMA"] = "false"  # spawned processes read this environment
-    config = uvicorn.Config(
-        "api.app:create_app", factory=True, workers=workers, host=host, port=port, access_log=False
-    )
-    sys.exit(api_workers.serve(config))
-
-
-def _project(settings: Settings, names: list[str], batch: int) -> None:
-    components = wiring.build(settings, follow_in_process=False)
-    models = [
-        components.seal if name == "seal" else components.models[name]
-        for name in dict.fromkeys(names)
-    ]
-    follower = Follower(components.ledger, *models, batch_size=batch)
-    stopping = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for status in follower.statuses():
-        print(f"{status.name}: following from position {status.position}", flush=True)
-    recorder = components.ledger.recorder
-    # On PostgreSQL every write notifies: wake at once, and poll only as a fallback.
-    wakeup = Wakeup(recorder) if isinstance(recorder, PostgresApplicationRecorder) else None
-    poll = settings.projection_fallback_poll if wakeup else settings.projection_poll_interval
-    failure = None
-    try:
-        follower.run(stopping, poll, wakeup, settings.projection_linger)
-    except Exception as error:
-        # The batch rolled back whole: every model stays where it was, to retry after a fix.
-        failure = f" by {type(error).__name__} in the next batch"
-        raise
-    finally:
-        if wakeup is not None:
-            wakeup.close()
-        for status in follower.statuses():
-            print(
-                f"{status.name}: stopped at position {status.position}"
-                f" (log head {status.head}){failure or ''}",
-                flush=True,
-            )
-    components.close()
-
-
-def _verify(settings: Settings, files: list[Path]) -> int:
-    try:
-        trusted = [checkpoint for path in files for checkpoint in read_trusted(path)]
-    except TrustedFileError as error:
-        print(f"ledger verify: {error}", file=sys.stderr)
-        return 2
-    components = wiring.build(settings, follow_in_process=False)
-    try:
-        result = verify(
-            components.ledger.recorder,
-            components.seal,
-            settings.seal_signer().public_key(),
-            trusted,
-        )
-    finally:
-        components.close()
-    print("\n".join(summary(result)))
-    return EXIT_CODES[result.status]
-
-
-def _reapply_erasures(settings: Settings, path: Path | None) -> int:
-    """Exit 0 once every listed person is erased and their key's bytes are gone; 1 if the key
-    store could not be rewritten (nothing is claimed); 2 if the list cannot be read."""
-    erasure_list = ErasureList(path or settings.erasure_list())
-    try:
-        listed = erasure_list.read()
-    except (OSError, ValueError) as error:
-        print(f"cannot read the erasure list: {error}", file=sys.stderr)
-        return 2
-    ledger = wiring.ledger_for(settings)
-    try:
-        report = reapply(ledger, listed)
-    except KeyNotDestroyedError as error:
-        print(f"INCOMPLETE: {error}; run this command again", file=sys.stderr)
-        return 1
-    finally:
-        ledger.close()
-    print(f"{report.listed} participants listed in {erasure_list.path}; their keys are destroyed")
-    for participant_id in report.recorded:
-        print(f"recorded again: {participant_id} (the restored log lacked the erasure)")
-    for participant_id in report.unknown:
-        print(f"unknown to this log: {participant_id} (registered after the backup?)")
-    return 0
-
-
-def _export(settings: Settings, path: str) -> None:
-    components = wiring.build(settings, follow_in_process=False)
-    try:
-        written = export_audit(components.ledger.recorder, components.seal, settings, Path(path))
-    finally:
-        components.close()
-    print(f"wrote {written} events and the signed checkpoints to {path}")
-
-
-def _rebuild(settings: Settings, names: list[str]) -> None:
-    components = wiring.build(settings, follow_in_process=False)
-    try:
-        report = rebuild(
-            components.ledger, components.store, *(READ_MODELS[name] for name in names)
-        )
-        for name, generation in zip(report.names, report.generations, strict=True):
-            print(f"{name}: rebuilt generation {generation} to position {report.position}")
-        print(
-            f"{len(names)} read model(s) in {report.seconds:.2f} s"
-            f" ({report.events_per_second:,.0f} events/s)",
-            flush=True,
-        )
-    finally:
-        components.close()
 
 
 if __name__ == "__main__":

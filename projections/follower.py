@@ -112,7 +112,7 @@ class Follower:
         Every second, even when idle, and between batches of a long catch-up, it records a
         heartbeat (see projections/heartbeats.py): `/ready` tells a follower gone from one idle.
         """
-        # Made beforehand where processes start together (see api/wiring.py): then a no-op.
+        # Made beforehand where processes start together (see api/bootstrap.py): then a no-op.
         heartbeats.create_table(self.models[0].store)
         self._next_beat = 0.0
         while not stop.is_set():

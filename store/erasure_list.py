@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from api.problems import ProblemError
 from domain.application import CommandResult, Context
 from domain.base import Actor, NotFoundError
 from domain.ledger import Ledger
@@ -97,6 +96,10 @@ class ListingLedger(Ledger):
     def erase_participant(
         self, ctx: Context, participant_id: UUID, *, reason: str
     ) -> CommandResult:
+        # The HTTP answers are the API's: loaded here, so that processes that never erase
+        # (`ledger project`, `rebuild`, `verify`) start without FastAPI.
+        from api.problems import ProblemError  # noqa: PLC0415
+
         try:
             return self.erase_and_list(ctx, participant_id, reason=reason)
         except KeyNotDestroyedError as error:

@@ -53,7 +53,7 @@ def one_trip_insert(recorder: PostgresApplicationRecorder, *, made: bool = False
     """Create the append function (unless it was `made` already) and return the insert that
     calls it.
 
-    Call it holding `wiring.schema_turn`: processes starting together must not create the
+    Call it holding `bootstrap.schema_turn`: processes starting together must not create the
     function at the same moment ("tuple concurrently updated").
     """
     datastore = recorder.datastore

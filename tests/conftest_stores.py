@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings, fresh_key
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
+from api.keys import fresh_key
+from api.settings import Settings
 from domain.ledger import Ledger
 
 TODAY = date(2024, 6, 1)

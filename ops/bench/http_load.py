@@ -22,8 +22,8 @@ import load_generator
 import measure
 
 from api.auth import mint
+from api.bootstrap import ledger_for
 from api.settings import Settings
-from api.wiring import ledger_for
 from projections.registry import READ_MODELS
 from tests.integration.scenario import an_episode
 

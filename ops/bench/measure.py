@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
 from domain.application import Context
 from domain.base import Actor
 from domain.episode import Episode

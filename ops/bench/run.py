@@ -32,9 +32,10 @@ from http_load import http_load  # noqa: E402
 from psycopg import sql  # noqa: E402
 from report import report  # noqa: E402
 
+from api.bootstrap import build, ledger_for  # noqa: E402
 from api.bulk_import import import_file  # noqa: E402
-from api.settings import Settings, fresh_key  # noqa: E402
-from api.wiring import build, ledger_for  # noqa: E402
+from api.keys import fresh_key  # noqa: E402
+from api.settings import Settings  # noqa: E402
 from domain.application import Context  # noqa: E402
 from domain.base import Actor  # noqa: E402
 from domain.program import program_id_for  # noqa: E402
@@ -44,7 +45,7 @@ SERVER = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0
 REBUILD = """
 import json, sys, time
 from api.settings import Settings
-from api.wiring import build
+from api.bootstrap import build
 from projections.rebuild import rebuild
 from projections.registry import READ_MODELS
 components = build(Settings(), follow_in_process=False)

@@ -12,6 +12,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import RSAAlgorithm
 
+from api.keys import jwt_secret
 from tests.api.conftest import OWN, Api, serve
 from tests.api.world import a_world, day, participant, program
 
@@ -46,7 +47,7 @@ def signed(api: Api, **claims: Any) -> dict[str, str]:
         "exp": now + 600,
         **claims,
     }
-    return {"Authorization": f"Bearer {jwt.encode(payload, api.settings.jwt_secret())}"}
+    return {"Authorization": f"Bearer {jwt.encode(payload, jwt_secret(api.settings))}"}
 
 
 REGISTRATION = {

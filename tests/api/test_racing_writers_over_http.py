@@ -14,7 +14,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
 from domain.application import Context
 from domain.base import Actor
 from domain.facility import Facility

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
 from domain.ledger import Ledger
 from projections.registry import READ_MODELS
 from tests.api.processes import get, ledger, wait_until

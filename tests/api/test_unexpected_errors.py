@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from api.auth import mint
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
 from tests.api.conftest import free_port
 from tests.conftest_stores import ROOT, process_env, settings_for
 from tests.integration.scenario import CASEWORKER

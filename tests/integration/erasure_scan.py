@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from api.settings import Settings
+from api.store_env import key_env
 from domain.personal_data import personal_data_id_for
 
 # A wrapped key is 80 base64 characters; where it sits beside its stream id (SQLite's record) the
@@ -28,7 +29,7 @@ def wrapped_key(settings: Settings, participant_id: str) -> str:
     """The person's wrapped key as stored, read straight from the database."""
     stream = str(personal_data_id_for(UUID(participant_id)))
     query = "SELECT wrapped FROM personal_data_keys WHERE stream_id = %s"
-    env = settings.key_env()
+    env = key_env(settings)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         with sqlite3.connect(env["SQLITE_DBNAME"]) as conn:
             row = conn.execute(query.replace("%s", "?"), (stream,)).fetchone()
@@ -43,7 +44,7 @@ def wrapped_key(settings: Settings, participant_id: str) -> str:
 
 def analyze(settings: Settings) -> None:
     """Gather the planner's statistics on the key table, as autovacuum does now and then."""
-    env = settings.key_env()
+    env = key_env(settings)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         with sqlite3.connect(env["SQLITE_DBNAME"]) as conn:
             conn.execute("ANALYZE")
@@ -59,7 +60,7 @@ def an_older_transaction(settings: Settings) -> Callable[[], None]:
     SQLite: a reader inside a transaction on the key file (the WAL cannot be emptied under it).
     PostgreSQL: a snapshot in the same database, touching no table (a deleted row stays in the
     table's file, for it, through VACUUM FULL)."""
-    env = settings.key_env()
+    env = key_env(settings)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         reader = sqlite3.connect(
             env["SQLITE_DBNAME"], isolation_level=None, check_same_thread=False

@@ -13,8 +13,8 @@ from uuid import UUID
 
 import pytest
 
+from api.bootstrap import ledger_for
 from api.on_loop import run_on_loop
-from api.wiring import ledger_for
 from domain.application import CommandResult, Context
 from domain.base import DomainError
 from domain.episode import Episode

@@ -12,7 +12,7 @@ from tests.conftest_stores import ROOT, process_env
 STARTS = """
 import os, time
 from api.settings import Settings
-from api.wiring import build
+from api.bootstrap import build
 time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))  # all at the same moment
 build(Settings(), follow_in_process=False).close()
 """

@@ -12,6 +12,8 @@ from uuid import UUID
 
 import psycopg
 
+from api.keys import kek
+from api.store_env import erasure_list_path
 from tests.api.conftest import Api, serve
 from tests.conftest_stores import process_env
 from tests.integration.erasure_scan import store_files, traces, wrapped_key
@@ -53,7 +55,7 @@ def check_forgotten(
         found = traces(
             store_files(api.settings),
             wrapped=wrapped,
-            kek=api.settings.kek(),
+            kek=kek(api.settings),
             participant_id=person,
             values=VALUES,
         )
@@ -142,7 +144,7 @@ def test_only_recorded_erasures_are_listed_and_a_line_holds_no_personal_data(
         assert named.status_code == 201, named.text
         again = api.post(f"/v1/participants/{person}/erase", {"reason": "asked"}, role="admin")
         assert again.json()["code"] == "participant_erased"
-        lines = api.settings.erasure_list().read_text().splitlines()
+        lines = erasure_list_path(api.settings).read_text().splitlines()
 
     assert len(lines) == 1, lines
     participant_id, at, request_id = lines[0].split("\t")

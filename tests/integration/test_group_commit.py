@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
 from domain.application import CommandResult, Context
 from domain.base import DomainError
 from domain.episode import Episode
@@ -216,7 +216,7 @@ KILLED_WRITER = """
 import threading
 from datetime import date
 from api.settings import Settings
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
 from domain.application import Decision
 from domain.episode import Episode
 from tests.integration.locks import event_table_locked, wait_until

@@ -13,6 +13,7 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import IntegrityError
 
 from api.settings import Settings
+from api.store_env import event_store_env
 from domain.application import Context, StaleVersionError
 from domain.base import Actor, DomainError
 from domain.episode import Episode
@@ -94,7 +95,7 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
 ) -> None:
     reader = new_ledger()  # shares the key ring (a table beside the events) with the recorder
     ledger = RecordingLedger(
-        env=Settings(database_url=store_url).event_store_env(),
+        env=event_store_env(Settings(database_url=store_url)),
         clock=lambda: TODAY,
         keyring=reader.keyring,
     )

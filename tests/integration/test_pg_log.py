@@ -6,7 +6,7 @@ from pathlib import Path
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
 from store.pg_log import LedgerRecorder
 from tests.conftest_stores import TODAY, settings_for
 from tests.integration.scenario import a_world

@@ -10,7 +10,8 @@ from typing import TypeVar
 
 import pytest
 
-from api.wiring import ledger_for
+from api.bootstrap import ledger_for
+from api.store_env import read_model_env
 from domain.ledger import Ledger
 from projections.follower import Follower
 from projections.model import ReadModel
@@ -38,7 +39,7 @@ def open_stores(url: str) -> Stores:
     folder = Path(tempfile.mkdtemp())
     settings = settings_for(url, folder)
     ledger = ledger_for(settings, clock=lambda: TODAY)
-    return Stores(ledger, ReadStore(settings.read_model_env()), folder)
+    return Stores(ledger, ReadStore(read_model_env(settings)), folder)
 
 
 @pytest.fixture

@@ -19,8 +19,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from psycopg import sql
 
 from api.audit_export import export_audit
+from api.bootstrap import ledger_for
+from api.keys import seal_signer
 from api.settings import Settings
-from api.wiring import ledger_for
+from api.store_env import read_model_env
 from domain.ledger import Ledger
 from projections.follower import Follower
 from projections.seal import AuditChain, checkpoint_message, link
@@ -52,12 +54,12 @@ class Sealed:
         return cursor.fetchall() if cursor.description else []
 
     def online(self) -> Any:
-        return verify(self.ledger.recorder, self.chain, self.settings.seal_signer().public_key())
+        return verify(self.ledger.recorder, self.chain, seal_signer(self.settings).public_key())
 
     def offline(self) -> tuple[int, str]:
         export = self.folder / "export.ndjson"
-        export_audit(self.ledger.recorder, self.chain, self.settings, export)
-        key = self.settings.seal_signer().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        export_audit(self.ledger.recorder, self.chain, export)
+        key = seal_signer(self.settings).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         done = subprocess.run(
             [
                 sys.executable,
@@ -90,8 +92,8 @@ def sealed(postgres_schema_url: str, tmp_path: Path) -> Iterator[Sealed]:
     schema = parse_qs(urlsplit(postgres_schema_url).query)["schema"][0]
     # A checkpoint every batch too: the log's tail is then signed, sealed to its head.
     chain = AuditChain(
-        ReadStore(settings.read_model_env()),
-        settings.seal_signer(),
+        ReadStore(read_model_env(settings)),
+        seal_signer(settings),
         every_events=10,
         every_seconds=0,
     )

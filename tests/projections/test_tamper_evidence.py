@@ -29,8 +29,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from api.audit_export import export_audit
+from api.bootstrap import ledger_for
+from api.keys import seal_signer
 from api.settings import Settings
-from api.wiring import ledger_for
+from api.store_env import event_store_env, read_model_env
 from domain.ledger import Ledger
 from projections.checkpoints import Checkpoint, checkpoint_message
 from projections.follower import Follower
@@ -58,8 +60,8 @@ class Writer:
             self.pg = psycopg.connect(store_url.split("?", maxsplit=1)[0], autocommit=True)
             self.pg.execute(f'SET search_path TO "{schema}"')
         else:
-            self.events_file = settings.event_store_env()["SQLITE_DBNAME"]
-            self.seal_file = settings.read_model_env()["SQLITE_DBNAME"]
+            self.events_file = event_store_env(settings)["SQLITE_DBNAME"]
+            self.seal_file = read_model_env(settings)["SQLITE_DBNAME"]
 
     def _run(self, seal: bool, statement: str, *params: Any) -> list[Any]:
         if self.postgres:
@@ -160,7 +162,7 @@ class Ledgered:
         return kept, latest
 
     def public_key(self) -> str:
-        key = self.settings.seal_signer().public_key()
+        key = seal_signer(self.settings).public_key()
         return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
     def ledger_verify(self, *trusted: Path) -> tuple[int, str]:
@@ -179,7 +181,7 @@ class Ledgered:
     def verify_export(self, *trusted: Path) -> tuple[int, str]:
         """The auditor's own check of an export, with the public key obtained beforehand."""
         export = self.folder / "export.ndjson"
-        export_audit(self.ledger.recorder, self.chain, self.settings, export)
+        export_audit(self.ledger.recorder, self.chain, export)
         done = subprocess.run(
             [
                 sys.executable,
@@ -212,8 +214,8 @@ def ledgered(store_url: str, tmp_path: Path) -> Iterator[Ledgered]:
         )
     # Every 10 events, and the tail of each catch-up (every_seconds=0 signs each batch's end).
     chain = AuditChain(
-        ReadStore(settings.read_model_env()),
-        settings.seal_signer(),
+        ReadStore(read_model_env(settings)),
+        seal_signer(settings),
         every_events=10,
         every_seconds=0,
         checkpoint_log=tmp_path / "checkpoints.ndjson",
@@ -368,7 +370,7 @@ def test_every_signed_checkpoint_is_appended_to_the_checkpoint_log(ledgered: Led
     signed = ledgered.chain.checkpoints()
     assert len(signed) >= 4
     assert published == [c.as_dict() for c in signed]
-    key = ledgered.settings.seal_signer().public_key()
+    key = seal_signer(ledgered.settings).public_key()
     assert all(Checkpoint(**line).signed_by(key) for line in published)
 
 
@@ -376,7 +378,7 @@ def test_a_quiet_ledger_gets_its_last_events_signed(ledgered: Ledgered) -> None:
     """No write follows the last events: the seal still signs them once a checkpoint is due."""
     quiet = AuditChain(
         ledgered.chain.store,
-        ledgered.settings.seal_signer(),
+        seal_signer(ledgered.settings),
         every_events=1000,
         every_seconds=0.3,
     )

@@ -1,4 +1,4 @@
-"""The one place that builds the ledger, the read-model store and the followers from settings."""
+"""The composition root: every component of a process, built from settings by constructor."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from typing import cast
 from urllib.parse import urlsplit
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from api.observability import Metrics
+from api import keys
+from api.metrics import Metrics
 from api.readiness import ReadinessMonitor
 from api.settings import Settings
+from api.store_env import erasure_list_path, event_store_env, key_env, read_model_env
 from domain.application import utc_today
 from domain.ledger import Ledger
 from projections import heartbeats
@@ -29,13 +32,14 @@ from projections.seal import AuditChain
 from projections.status import Status, statuses
 from projections.store import ReadStore
 from store.access_log import AccessLog
+from store.committer import Observer
 from store.erasure_list import ErasureList, ListingLedger
 from store.keyring import SqlKeyRing
 from store.pg_append import one_trip_insert
 from store.pg_log import LedgerRecorder
 
 
-@dataclass
+@dataclass(frozen=True)
 class Components:
     """What a process needs: the Ledger, the read models, and (embedded) their follower threads."""
 
@@ -79,24 +83,26 @@ def schema_turn(settings: Settings) -> Iterator[None]:
         yield
 
 
-def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> ListingLedger:
+def ledger_for(
+    settings: Settings, clock: Callable[[], date] = utc_today, observe: Observer | None = None
+) -> ListingLedger:
     """The Ledger on the configured store, with the key ring of personal data beside it and
-    the list of erasures outside it."""
-    kek = settings.kek()
+    the list of erasures outside it; `observe` is told of every group the committer writes."""
+    kek = keys.kek(settings)
     fingerprint_key = hmac.new(kek, b"idempotency fingerprints", hashlib.sha256).digest()
-    env = settings.event_store_env()
+    env = event_store_env(settings)
     # Recently used aggregates stay in memory; each read still fast-forwards from the store,
     # so writes from other processes are seen and a stale write is still refused.
     env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     env["CREATE_TABLE"] = "y" if settings.create_schema else "n"
     with schema_turn(settings):
-        keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
+        keyring = SqlKeyRing(ReadStore(key_env(settings)), kek)
         ledger = ListingLedger(
             env=env,
             clock=clock,
             keyring=keyring,
             fingerprint_key=fingerprint_key,
-            erasures=ErasureList(settings.erasure_list()),
+            erasures=ErasureList(erasure_list_path(settings)),
         )
         if isinstance(ledger.recorder, PostgresApplicationRecorder):
             ledger.committer.insert = one_trip_insert(
@@ -104,59 +110,84 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Lis
             )
     ledger.committer.max_waiting = settings.commit_queue_limit
     ledger.committer.max_wait_seconds = settings.commit_wait_seconds
+    ledger.committer.observe = observe
     return ledger
 
 
-def audit_chain(settings: Settings, store: ReadStore) -> AuditChain:
+def audit_chain(settings: Settings, store: ReadStore, signer: Ed25519PrivateKey) -> AuditChain:
     return AuditChain(
         store,
-        settings.seal_signer(),
+        signer,
         every_events=settings.checkpoint_every_events,
         every_seconds=settings.checkpoint_every_seconds,
         checkpoint_log=settings.checkpoint_log,
     )
 
 
-def build(settings: Settings, *, follow_in_process: bool | None = None) -> Components:
-    """Build the components; followers run in threads if asked, by default on the SQLite store."""
-    ledger = ledger_for(settings)
+def build(
+    settings: Settings,
+    *,
+    follow_in_process: bool | None = None,
+    metrics: Metrics | None = None,
+    check_readiness: bool = False,
+) -> Components:
+    """Build the components; followers run in threads if asked, by default on the SQLite store.
+
+    `metrics` counts the committer's writes; `check_readiness` checks the read models in a
+    thread of its own, as an API process answers `/ready` from memory.
+    """
+    ledger = ledger_for(settings, observe=metrics.observe_commit if metrics else None)
+    signer = keys.seal_signer(settings)
     with schema_turn(settings):
-        store = ReadStore(settings.read_model_env())
+        store = ReadStore(read_model_env(settings))
         models = {name: model_class(store) for name, model_class in READ_MODELS.items()}
         for model in models.values():
             model.create_tables()
         access = AccessLog(store, ledger.keyring)  # readers' reasons sealed with the person's key
-        components = Components(
-            settings, ledger, store, models, access, audit_chain(settings, store)
-        )
+        seal = audit_chain(settings, store, signer)
         if settings.create_schema:
-            for model in [*models.values(), components.seal]:
+            for model in [*models.values(), seal]:
                 model.create_tables()
             heartbeats.create_table(store)
     if follow_in_process is None:
         follow_in_process = settings.projections_in_process
     if follow_in_process is None:
         follow_in_process = settings.database_url.startswith("sqlite")
-    if follow_in_process:
-        # Followers get model instances of their own: a rebuild may move them to a new generation.
-        # The read models share one (one poll, one transaction a batch: SQLite takes one writer
-        # at a time, commands included); the seal, which reads every event raw, has its own.
-        read_models = [model_class(store) for model_class in READ_MODELS.values()]
-        followers = [
-            Follower(ledger, *read_models, batch_size=settings.projection_batch),
-            Follower(ledger, audit_chain(settings, store), batch_size=settings.projection_batch),
-        ]
-        components.host = ProjectionHost(followers, poll_interval=settings.projection_poll_interval)
-        components.host.start()
-    return components
+    host = _followers(settings, ledger, store, signer) if follow_in_process else None
+    readiness = readiness_monitor(ledger, store) if check_readiness else None
+    return Components(settings, ledger, store, models, access, seal, host, metrics, readiness)
 
 
-def readiness_monitor(components: Components) -> ReadinessMonitor:
+def serving(settings: Settings, metrics: Metrics) -> Components:
+    """The components of an API process: `build`, counted, and readiness checked meanwhile."""
+    return build(settings, metrics=metrics, check_readiness=True)
+
+
+def _followers(
+    settings: Settings, ledger: Ledger, store: ReadStore, signer: Ed25519PrivateKey
+) -> ProjectionHost:
+    """Threads following the log into every read model and the seal, started."""
+    # Followers get model instances of their own: a rebuild may move them to a new generation.
+    # The read models share one (one poll, one transaction a batch: SQLite takes one writer
+    # at a time, commands included); the seal, which reads every event raw, has its own.
+    read_models = [model_class(store) for model_class in READ_MODELS.values()]
+    followers = [
+        Follower(ledger, *read_models, batch_size=settings.projection_batch),
+        Follower(
+            ledger, audit_chain(settings, store, signer), batch_size=settings.projection_batch
+        ),
+    ]
+    host = ProjectionHost(followers, poll_interval=settings.projection_poll_interval)
+    host.start()
+    return host
+
+
+def readiness_monitor(ledger: Ledger, store: ReadStore) -> ReadinessMonitor:
     """Checks of every read model and the seal, through the read-model store's pool: commands
     hold the event store's connections, and a check must not queue behind them. (On PostgreSQL
     the events are in the same database; a pool of its own would cost every API process one
-    more connection for good, where connections may be scarce.)"""
-    ledger, store = components.ledger, components.store
+    more connection for good, where connections may be scarce.) Checked once before the first
+    request, then in the background."""
     recorder: ApplicationRecorder = ledger.recorder
     if isinstance(recorder, PostgresApplicationRecorder):
         recorder = LedgerRecorder(
@@ -173,13 +204,6 @@ def readiness_monitor(components: Components) -> ReadinessMonitor:
         return statuses(recorder, store, names, recorded, datetime.now(UTC))
 
     monitor = ReadinessMonitor(check)
-    monitor.check_once()  # known before the first request
+    monitor.check_once()
+    monitor.start()
     return monitor
-
-
-def serving(settings: Settings) -> Components:
-    """The components of an API process: `build`, and readiness checked in the background."""
-    components = build(settings)
-    components.readiness = readiness_monitor(components)
-    components.readiness.start()
-    return components

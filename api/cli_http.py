@@ -1,0 +1,68 @@
+"""The commands that load the HTTP stack: serve the API, mint a token, import commands through
+the API's command table."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from api import bootstrap
+from api import workers as api_workers
+from api.app import create_app
+from api.auth import mint
+from api.bulk_import import import_file
+from api.roles import ROLES
+from api.settings import Settings
+
+
+def print_welcome(settings: Settings, host: str, port: int) -> None:
+    print(f"Ledger API on http://{host}:{port}  docs: http://{host}:{port}/docs", flush=True)
+    if not settings.embedded or settings.jwks_file or settings.jwks_url:
+        return  # a shared secret's admin tokens do not belong in a service's log
+    print("Development tokens (12 h; mint more with `ledger token --sub ... --role ...`):")
+    for role in ROLES:
+        print(f"  {role:<10} {mint(settings, f'dev-{role}', [role], ['*'])}")
+    print(flush=True)
+
+
+def serve(settings: Settings, host: str, port: int, workers: int | None) -> None:
+    workers = workers or settings.workers
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        sys.exit("--workers needs PostgreSQL: SQLite takes one writing process")
+    if workers > 1 and settings.projections_in_process:
+        sys.exit("--workers: run read models with `ledger project NAME`, not in the API processes")
+    print_welcome(settings, host, port)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+        return
+    # The schema is made here, once, and each process then builds its app, and its Ledger, from
+    # the same environment without touching it. Had each process made it in turn (an advisory
+    # lock) when connections were scarce, one held the lock waiting for a connection that the
+    # other held waiting for the lock, until the pool gave up.
+    bootstrap.build(settings, follow_in_process=False).close()
+    os.environ["LEDGER_CREATE_SCHEMA"] = "false"  # spawned processes read this environment
+    config = uvicorn.Config(
+        "api.app:create_app", factory=True, workers=workers, host=host, port=port, access_log=False
+    )
+    sys.exit(api_workers.serve(config))
+
+
+def token(
+    settings: Settings, subject: str, roles: list[str], programs: list[str], hours: float
+) -> None:
+    print(mint(settings, subject, roles, programs, hours))
+
+
+def import_commands(settings: Settings, path: Path, workers: int, source: str | None) -> None:
+    ledger = bootstrap.ledger_for(settings)
+    try:
+        report = import_file(ledger, path, workers=workers, source=source)
+    finally:
+        ledger.close()
+    print(
+        f"imported {report.lines} commands, {report.events} events in {report.seconds:.1f} s"
+        f" ({report.events_per_second:,.0f} events/s)"
+    )
