@@ -91,46 +91,6 @@ class Episode(LedgerAggregate):
         self.voided: list[int] = []
         self.entry_count = 0
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Episode:
-        """A copy for the repository's cache that costs little for a long episode.
-
-        Versions, dates, strings and tracks are immutable, so copying the containers that hold
-        them is enough; the generic deepcopy would visit every version one by one.
-        """
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.standalone = list(self.standalone)
-        clone.voided = list(self.voided)
-        clone.tracks = dict(self.tracks)
-        clone._pending_events = list(self._pending_events)
-        return clone
-
-    # A snapshot keeps the tracks as plain data, as it did before they were values (version 1):
-    # snapshots written before and after read alike, and the library's upcast of a snapshot's
-    # state (from 1 to this class_version) is where the tracks become values again.
-    class_version = 2
-
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["tracks"] = {
-            UUID(key): tracks.restored(UUID(key), stored) for key, stored in state["tracks"].items()
-        }
-
-    class Snapshot:
-        """Takes the library's snapshot of an episode, with its state in the shape of version 1.
-
-        Not a subclass: every snapshot stays the library's class, under the one topic they share.
-        """
-
-        @staticmethod
-        def take(episode: Episode) -> LibrarySnapshot:
-            snapshot = LibrarySnapshot.take(episode)
-            del snapshot.state["class_version"]
-            snapshot.state["tracks"] = {
-                track_id.hex: track.stored() for track_id, track in episode.tracks.items()
-            }
-            return snapshot
-
     class Opened(LedgerAggregate.Created):
         participant_id: UUID
         program_id: UUID
@@ -303,42 +263,6 @@ class Episode(LedgerAggregate):
         )
         participant.join_program(program.id, episode.id, occurred_on, by, today)
         return episode
-
-    # Applying events (called by the event classes, also on replay).
-
-    def note_date(self, occurred_on: date) -> None:
-        self.latest_on = max(self.latest_on, occurred_on)
-
-    def note_entry(self, event: Any, *, standalone: bool = True) -> None:
-        self.note_date(event.occurred_on)
-        self.entry_count += 1
-        if standalone:
-            self.standalone.append(event.originator_version)
-
-    def begin(self, kind: type[Track], track_id: UUID, event: Any, **details: Any) -> None:
-        step = Step(event.originator_version, kind.first, event.occurred_on)
-        self.tracks[track_id] = kind(track_id, (step,), **details)
-        self.note_entry(event, standalone=False)
-
-    def move(self, track_id: UUID, status: str, event: Any) -> None:
-        step = Step(event.originator_version, status, event.occurred_on)
-        self.tracks[track_id] = self.tracks[track_id].moved(step)
-        self.note_entry(event, standalone=False)
-
-    def note_voided(self, event_id: UUID) -> None:
-        found = self.find_entry(event_id)
-        if found is None:  # cannot happen for a voiding this aggregate accepted
-            return
-        version, track_id = found
-        self.voided.append(version)
-        if track_id is None:
-            self.standalone.remove(version)
-            return
-        rest = self.tracks[track_id].undone()
-        if rest is None:
-            del self.tracks[track_id]
-        else:
-            self.tracks[track_id] = rest
 
     # Commands.
 
@@ -631,3 +555,80 @@ class Episode(LedgerAggregate):
             isinstance(track, Placement) and track.holds_bed_after(day)
             for track in self.tracks.values()
         )
+
+    # Applying events (called by the event classes, also on replay).
+
+    def note_date(self, occurred_on: date) -> None:
+        self.latest_on = max(self.latest_on, occurred_on)
+
+    def note_entry(self, event: Any, *, standalone: bool = True) -> None:
+        self.note_date(event.occurred_on)
+        self.entry_count += 1
+        if standalone:
+            self.standalone.append(event.originator_version)
+
+    def begin(self, kind: type[Track], track_id: UUID, event: Any, **details: Any) -> None:
+        step = Step(event.originator_version, kind.first, event.occurred_on)
+        self.tracks[track_id] = kind(track_id, (step,), **details)
+        self.note_entry(event, standalone=False)
+
+    def move(self, track_id: UUID, status: str, event: Any) -> None:
+        step = Step(event.originator_version, status, event.occurred_on)
+        self.tracks[track_id] = self.tracks[track_id].moved(step)
+        self.note_entry(event, standalone=False)
+
+    def note_voided(self, event_id: UUID) -> None:
+        found = self.find_entry(event_id)
+        if found is None:  # cannot happen for a voiding this aggregate accepted
+            return
+        version, track_id = found
+        self.voided.append(version)
+        if track_id is None:
+            self.standalone.remove(version)
+            return
+        rest = self.tracks[track_id].undone()
+        if rest is None:
+            del self.tracks[track_id]
+        else:
+            self.tracks[track_id] = rest
+
+    # Copies and snapshots.
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Episode:
+        """A copy for the repository's cache that costs little for a long episode.
+
+        Versions, dates, strings and tracks are immutable, so copying the containers that hold
+        them is enough; the generic deepcopy would visit every version one by one.
+        """
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.standalone = list(self.standalone)
+        clone.voided = list(self.voided)
+        clone.tracks = dict(self.tracks)
+        clone._pending_events = list(self._pending_events)
+        return clone
+
+    # A snapshot keeps the tracks as plain data, as it did before they were values (version 1):
+    # snapshots written before and after read alike, and the library's upcast of a snapshot's
+    # state (from 1 to this class_version) is where the tracks become values again.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        values = (tracks.restored(key, stored) for key, stored in state["tracks"].items())
+        state["tracks"] = {track.id: track for track in values}
+
+    class Snapshot:
+        """Takes the library's snapshot of an episode, with its state in the shape of version 1.
+
+        Not a subclass: every snapshot stays the library's class, under the one topic they share.
+        """
+
+        @staticmethod
+        def take(episode: Episode) -> LibrarySnapshot:
+            snapshot = LibrarySnapshot.take(episode)
+            del snapshot.state["class_version"]
+            snapshot.state["tracks"] = {
+                track_id.hex: track.stored() for track_id, track in episode.tracks.items()
+            }
+            return snapshot

@@ -130,6 +130,7 @@ class Placement(Track):
         return self.status == "started" or self.updated_on > day
 
     def stored(self) -> dict[str, Any]:
+        # Named, not super(): a slots dataclass is a new class, which super() here does not see.
         return {**Track.stored(self), "facility": self.facility.hex}
 
 
@@ -160,9 +161,9 @@ class Job(Track):
 _KINDS: dict[str, type[Track]] = {kind.kind: kind for kind in (Referral, Placement, Course, Job)}
 
 
-def restored(track_id: UUID, stored: dict[str, Any]) -> Track:
-    """A track from the plain data a snapshot keeps (see `Track.stored`)."""
-    steps = tuple(Step(*step) for step in stored["steps"])
+def restored(key: str, stored: dict[str, Any]) -> Track:
+    """A track from the plain data a snapshot keeps under its id's hex (see `Track.stored`)."""
+    track_id, steps = UUID(key), tuple(Step(*step) for step in stored["steps"])
     if stored["kind"] == Placement.kind:
         return Placement(track_id, steps, UUID(stored["facility"]))
     return _KINDS[stored["kind"]](track_id, steps)
