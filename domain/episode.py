@@ -1,4 +1,9 @@
-"""A service episode: one participant in one program, from intake to closure."""
+"""A service episode: one participant in one program, from intake to closure.
+
+The aggregate with its events (nested, as stored) and its commands. How a referral, placement,
+course or job may move is the track's own rule (domain/tracks.py); the episode guards what
+holds across them: nothing after closure, dates in order, one bed at a time, what may be voided.
+"""
 
 from __future__ import annotations
 

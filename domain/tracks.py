@@ -2,7 +2,7 @@
 
 A track is a typed value: a run of steps in order. Each kind says its first status and which
 status may follow which; a new step makes a new value, and voiding the latest step gives back
-the value before it.
+the value before it. A step, like every entry of an episode, is known by `entry_id`.
 """
 
 from __future__ import annotations
