@@ -194,13 +194,13 @@ def router() -> APIRouter:
         current = _episode(ledger, principal, episode_id, known_at)
         items = [
             {
-                "id": str(UUID(track_id)),
-                "kind": track["kind"],
-                "status": track["steps"][-1][1],
-                "since": track["steps"][0][2].isoformat(),
-                "updated_on": track["steps"][-1][2].isoformat(),
+                "id": str(track.id),
+                "kind": track.kind,
+                "status": track.status,
+                "since": track.started_on.isoformat(),
+                "updated_on": track.updated_on.isoformat(),
             }
-            for track_id, track in current.tracks.items()
+            for track in current.tracks.values()
         ]
         return {
             "id": str(episode_id),

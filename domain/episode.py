@@ -1,10 +1,17 @@
-"""A service episode: one participant in one program, from intake to closure."""
+"""A service episode: one participant in one program, from intake to closure.
+
+The aggregate with its events (nested, as stored) and its commands. How a referral, placement,
+course or job may move is the track's own rule (domain/tracks.py); the episode guards what
+holds across them: nothing after closure, dates in order, one bed at a time, what may be voided.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
+
+from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from domain import tracks
 from domain.base import (
@@ -13,23 +20,38 @@ from domain.base import (
     DomainError,
     InvalidValueError,
     LedgerAggregate,
+    NotFoundError,
     check_occurred_on,
     non_empty,
     one_of,
     stable_topics,
     stamp,
 )
-from domain.episode_events import EpisodeEvents
-from domain.episode_tracks import PlacementOpenError, TrackSteps
-from domain.episode_voiding import Voiding
+from domain.facility import Facility
 from domain.participant import Participant
 from domain.program import Program
+from domain.tracks import (
+    Course,
+    Job,
+    Placement,
+    PlacementOpenError,
+    Referral,
+    Step,
+    Track,
+    entry_id,
+)
 from domain.vocabulary import (
+    COURSE_HOURS,
     AssessmentStage,
     ClosureReason,
+    CourseFormat,
+    Employment,
     Residence,
     ServiceKind,
+    Specialist,
 )
+
+T = TypeVar("T", bound=Track)
 
 
 class EpisodeClosedError(DomainError):
@@ -44,8 +66,14 @@ class OutsideProgramPeriodError(DomainError):
     rule = "outside_program_period"
 
 
+class EntryNotVoidableError(DomainError):
+    """Only the latest step of an entry can be voided, once; placements are ended, not voided."""
+
+    rule = "entry_not_voidable"
+
+
 @stable_topics("Episode")
-class Episode(EpisodeEvents, TrackSteps, Voiding, LedgerAggregate):
+class Episode(LedgerAggregate):
     """What happened to one participant in one program; guards order, dates, beds and closure."""
 
     def __init__(
@@ -59,32 +87,158 @@ class Episode(EpisodeEvents, TrackSteps, Voiding, LedgerAggregate):
         self.closed_on: date | None = None
         # Latest effective date of anything recorded: closure may not come before it.
         self.latest_on: date = date.min
-        # track id (hex) -> {"kind", "steps": [[version, status, occurred_on], ...]}
-        self.tracks: dict[str, dict[str, Any]] = {}
+        # Referrals, placements, courses and jobs by id, in the order they started.
+        self.tracks: dict[UUID, Track] = {}
         # Versions of standalone entries (services, assessments, plans, mentors) not voided; steps
-        # of referrals, placements, courses and jobs live in their tracks. Only versions are kept:
-        # an entry's id derives from its version, and a rural episode records ~320 services a year.
+        # of tracks are in the tracks. Only versions are kept: an entry's id derives from its
+        # version, and a rural episode records ~320 services a year.
         self.standalone: list[int] = []
         self.voided: list[int] = []
         self.entry_count = 0
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Episode:
-        """A copy for the repository's cache that costs little for a long episode.
+    class Opened(LedgerAggregate.Created):
+        participant_id: UUID
+        program_id: UUID
+        caseworker: str
+        referral_source: str
 
-        The generic deepcopy visits every version number one by one: over a rural year that took
-        a third of each command's time. Versions, dates and strings are immutable, so copying the
-        lists that hold them is enough.
-        """
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.standalone = list(self.standalone)
-        clone.voided = list(self.voided)
-        clone.tracks = {
-            key: {**track, "steps": [list(step) for step in track["steps"]]}
-            for key, track in self.tracks.items()
-        }
-        clone._pending_events = list(self._pending_events)
-        return clone
+        def apply(self, episode: Episode) -> None:
+            episode.opened_on = self.occurred_on
+            episode.note_date(self.occurred_on)
+
+    class CaseworkerAssigned(LedgerAggregate.Event):
+        caseworker: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.caseworker = self.caseworker
+            episode.note_date(self.occurred_on)
+
+    class AssessmentRecorded(LedgerAggregate.Event):
+        stage: str
+        instrument: str
+        scores: dict[str, int]
+
+        def apply(self, episode: Episode) -> None:
+            episode.note_entry(self)
+
+    class PlanAgreed(LedgerAggregate.Event):
+        goals: list[str]
+        review_on: date | None
+
+        def apply(self, episode: Episode) -> None:
+            episode.note_entry(self)
+
+    class ReferralMade(LedgerAggregate.Event):
+        referral_id: UUID
+        specialist: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.begin(Referral, self.referral_id, self)
+
+    class ReferralAccepted(LedgerAggregate.Event):
+        referral_id: UUID
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.referral_id, "accepted", self)
+
+    class ReferralDeclined(LedgerAggregate.Event):
+        referral_id: UUID
+        reason: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.referral_id, "declined", self)
+
+    class ReferralCompleted(LedgerAggregate.Event):
+        referral_id: UUID
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.referral_id, "completed", self)
+
+    class PlacementStarted(LedgerAggregate.Event):
+        placement_id: UUID
+        facility_id: UUID
+        bed: int
+
+        def apply(self, episode: Episode) -> None:
+            episode.begin(Placement, self.placement_id, self, facility=self.facility_id)
+
+    class PlacementEnded(LedgerAggregate.Event):
+        placement_id: UUID
+        destination: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.placement_id, "ended", self)
+
+    class CourseRequested(LedgerAggregate.Event):
+        course_id: UUID
+        title: str
+        hours: int
+        format: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.begin(Course, self.course_id, self)
+
+    class CourseEnrolled(LedgerAggregate.Event):
+        course_id: UUID
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.course_id, "enrolled", self)
+
+    class CourseCompleted(LedgerAggregate.Event):
+        course_id: UUID
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.course_id, "completed", self)
+
+    class CourseDropped(LedgerAggregate.Event):
+        course_id: UUID
+        reason: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.course_id, "dropped", self)
+
+    class JobStarted(LedgerAggregate.Event):
+        job_id: UUID
+        employment: str
+        occupation: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.begin(Job, self.job_id, self)
+
+    class JobEnded(LedgerAggregate.Event):
+        job_id: UUID
+        reason: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.move(self.job_id, "ended", self)
+
+    class ServiceDelivered(LedgerAggregate.Event):
+        kind: str
+        quantity: int
+        settlement: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.note_entry(self)
+
+    class MentorAssigned(LedgerAggregate.Event):
+        mentor_ref: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.note_entry(self)
+
+    class EntryVoided(LedgerAggregate.Event):
+        event_id: UUID
+        reason: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.note_voided(self.event_id)
+
+    class Closed(LedgerAggregate.Event):
+        reason: str
+        destination: str
+
+        def apply(self, episode: Episode) -> None:
+            episode.closed_on = self.occurred_on
 
     @classmethod
     def open(
@@ -114,22 +268,6 @@ class Episode(EpisodeEvents, TrackSteps, Voiding, LedgerAggregate):
         )
         participant.join_program(program.id, episode.id, occurred_on, by, today)
         return episode
-
-    # Applying events (called by the event classes, also on replay).
-
-    def note_date(self, occurred_on: date) -> None:
-        self.latest_on = max(self.latest_on, occurred_on)
-
-    def note_entry(self, event: Any, *, standalone: bool = True) -> None:
-        self.note_date(event.occurred_on)
-        self.entry_count += 1
-        if standalone:
-            self.standalone.append(event.originator_version)
-
-    def note_step(self, event: Any, kind: str, status: str, track_id: UUID, **details: str) -> None:
-        track = self.tracks.setdefault(track_id.hex, {"kind": kind, "steps": [], **details})
-        track["steps"].append([event.originator_version, status, event.occurred_on])
-        self.note_entry(event, standalone=False)
 
     # Commands.
 
@@ -202,6 +340,190 @@ class Episode(EpisodeEvents, TrackSteps, Voiding, LedgerAggregate):
             **stamp(by, occurred_on),
         )
 
+    def make_referral(
+        self, referral_id: UUID, specialist: Specialist, occurred_on: date, by: Actor, today: date
+    ) -> None:
+        self._check_open(occurred_on, today)
+        self.trigger_event(
+            self.ReferralMade,
+            referral_id=referral_id,
+            specialist=one_of(Specialist, specialist),
+            **stamp(by, occurred_on),
+        )
+
+    def answer_referral(
+        self,
+        referral_id: UUID,
+        answer: str,
+        reason: str,
+        occurred_on: date,
+        by: Actor,
+        today: date,
+    ) -> None:
+        """Accept, decline or complete a referral."""
+        self._check_open(occurred_on, today)
+        self._track(Referral, referral_id).check_move(answer, occurred_on, today)
+        if answer == "declined":
+            self.trigger_event(
+                self.ReferralDeclined,
+                referral_id=referral_id,
+                reason=non_empty(reason, "reason"),
+                **stamp(by, occurred_on),
+            )
+        else:
+            event_class = self.ReferralAccepted if answer == "accepted" else self.ReferralCompleted
+            self.trigger_event(event_class, referral_id=referral_id, **stamp(by, occurred_on))
+
+    def start_placement(
+        self, facility: Facility, placement_id: UUID, occurred_on: date, by: Actor, today: date
+    ) -> int:
+        """Take a bed in the facility for this episode's participant; returns the bed number."""
+        self._check_open(occurred_on, today)
+        if self._holds_bed_after(occurred_on):
+            raise PlacementOpenError("the participant already holds a bed from this episode")
+        bed = facility.assign_bed(
+            placement_id=placement_id,
+            participant_id=self.participant_id,
+            episode_id=self.id,
+            occurred_on=occurred_on,
+            by=by,
+            today=today,
+        )
+        self.trigger_event(
+            self.PlacementStarted,
+            placement_id=placement_id,
+            facility_id=facility.id,
+            bed=bed,
+            **stamp(by, occurred_on),
+        )
+        return bed
+
+    def end_placement(
+        self,
+        facility: Facility,
+        placement_id: UUID,
+        destination: Residence,
+        occurred_on: date,
+        by: Actor,
+        today: date,
+    ) -> None:
+        self._check_open(occurred_on, today)
+        self._track(Placement, placement_id).check_move("ended", occurred_on, today)
+        facility.release_bed(placement_id, occurred_on, by, today)
+        self.trigger_event(
+            self.PlacementEnded,
+            placement_id=placement_id,
+            destination=one_of(Residence, destination),
+            **stamp(by, occurred_on),
+        )
+
+    def placement_facility(self, placement_id: UUID) -> UUID:
+        """The facility a placement of this episode is in (to load it before ending the stay)."""
+        return self._track(Placement, placement_id).facility
+
+    def request_course(
+        self,
+        course_id: UUID,
+        title: str,
+        hours: int,
+        course_format: CourseFormat,
+        occurred_on: date,
+        by: Actor,
+        today: date,
+    ) -> None:
+        self._check_open(occurred_on, today)
+        if hours not in COURSE_HOURS:
+            raise InvalidValueError(f"courses last {COURSE_HOURS} hours, not {hours}")
+        self.trigger_event(
+            self.CourseRequested,
+            course_id=course_id,
+            title=non_empty(title, "title"),
+            hours=hours,
+            format=one_of(CourseFormat, course_format),
+            **stamp(by, occurred_on),
+        )
+
+    def advance_course(
+        self, course_id: UUID, to: str, reason: str, occurred_on: date, by: Actor, today: date
+    ) -> None:
+        """Enrol in, complete or drop a requested course."""
+        self._check_open(occurred_on, today)
+        self._track(Course, course_id).check_move(to, occurred_on, today)
+        if to == "dropped":
+            self.trigger_event(
+                self.CourseDropped,
+                course_id=course_id,
+                reason=non_empty(reason, "reason"),
+                **stamp(by, occurred_on),
+            )
+        else:
+            event_class = self.CourseEnrolled if to == "enrolled" else self.CourseCompleted
+            self.trigger_event(event_class, course_id=course_id, **stamp(by, occurred_on))
+
+    def start_job(
+        self,
+        job_id: UUID,
+        employment: Employment,
+        occupation: str,
+        occurred_on: date,
+        by: Actor,
+        today: date,
+    ) -> None:
+        self._check_open(occurred_on, today)
+        self.trigger_event(
+            self.JobStarted,
+            job_id=job_id,
+            employment=one_of(Employment, employment),
+            occupation=non_empty(occupation, "occupation"),
+            **stamp(by, occurred_on),
+        )
+
+    def end_job(self, job_id: UUID, reason: str, occurred_on: date, by: Actor, today: date) -> None:
+        self._check_open(occurred_on, today)
+        self._track(Job, job_id).check_move("ended", occurred_on, today)
+        self.trigger_event(
+            self.JobEnded,
+            job_id=job_id,
+            reason=non_empty(reason, "reason"),
+            **stamp(by, occurred_on),
+        )
+
+    def find_entry(self, event_id: UUID) -> tuple[int, UUID | None] | None:
+        """The version of a recorded, not voided entry, and its track's id (None: standalone)."""
+        for version in self.standalone:
+            if entry_id(self.id, version) == event_id:
+                return version, None
+        for track_id, track in self.tracks.items():
+            for step in track.steps:
+                if entry_id(self.id, step.version) == event_id:
+                    return step.version, track_id
+        return None
+
+    def is_voided(self, event_id: UUID) -> bool:
+        return any(entry_id(self.id, version) == event_id for version in self.voided)
+
+    def void_entry(self, event_id: UUID, reason: str, by: Actor, today: date) -> None:
+        """Mark an entry made in error; history keeps both, counts skip the voided one."""
+        self._check_open(today, today)
+        if self.is_voided(event_id):
+            raise EntryNotVoidableError(f"entry {event_id} is already voided")
+        found = self.find_entry(event_id)
+        if found is None:
+            raise NotFoundError(f"no voidable entry {event_id} in this episode")
+        version, track_id = found
+        if track_id is not None:
+            track = self.tracks[track_id]
+            if isinstance(track, Placement):
+                raise EntryNotVoidableError("a placement holds a bed: end it instead of voiding")
+            if track.steps[-1].version != version:
+                raise EntryNotVoidableError(f"a later step of {track.kind} depends on it")
+        self.trigger_event(
+            self.EntryVoided,
+            event_id=event_id,
+            reason=non_empty(reason, "reason"),
+            **stamp(by, today),
+        )
+
     def close(
         self,
         reason: ClosureReason,
@@ -213,7 +535,7 @@ class Episode(EpisodeEvents, TrackSteps, Voiding, LedgerAggregate):
         self._check_open(occurred_on, today)
         if occurred_on < self.latest_on:
             raise DateOrderError(f"closure {occurred_on} is before {self.latest_on}")
-        if tracks.open_placement(self.tracks, occurred_on) is not None:
+        if self._holds_bed_after(occurred_on):
             raise PlacementOpenError("end the placement before closing the episode")
         self.trigger_event(
             self.Closed,
@@ -226,3 +548,92 @@ class Episode(EpisodeEvents, TrackSteps, Voiding, LedgerAggregate):
         if self.closed_on is not None:
             raise EpisodeClosedError(f"episode {self.id} was closed on {self.closed_on}")
         check_occurred_on(occurred_on, today, not_before=self.opened_on)
+
+    def _track(self, kind: type[T], track_id: UUID) -> T:
+        track = self.tracks.get(track_id)
+        if not isinstance(track, kind):
+            raise NotFoundError(f"no {kind.kind} {track_id} in this episode")
+        return track
+
+    def _holds_bed_after(self, day: date) -> bool:
+        return any(
+            isinstance(track, Placement) and track.holds_bed_after(day)
+            for track in self.tracks.values()
+        )
+
+    # Applying events (called by the event classes, also on replay).
+
+    def note_date(self, occurred_on: date) -> None:
+        self.latest_on = max(self.latest_on, occurred_on)
+
+    def note_entry(self, event: Any, *, standalone: bool = True) -> None:
+        self.note_date(event.occurred_on)
+        self.entry_count += 1
+        if standalone:
+            self.standalone.append(event.originator_version)
+
+    def begin(self, kind: type[Track], track_id: UUID, event: Any, **details: Any) -> None:
+        step = Step(event.originator_version, kind.first, event.occurred_on)
+        self.tracks[track_id] = kind(track_id, (step,), **details)
+        self.note_entry(event, standalone=False)
+
+    def move(self, track_id: UUID, status: str, event: Any) -> None:
+        step = Step(event.originator_version, status, event.occurred_on)
+        self.tracks[track_id] = self.tracks[track_id].moved(step)
+        self.note_entry(event, standalone=False)
+
+    def note_voided(self, event_id: UUID) -> None:
+        found = self.find_entry(event_id)
+        if found is None:  # cannot happen for a voiding this aggregate accepted
+            return
+        version, track_id = found
+        self.voided.append(version)
+        if track_id is None:
+            self.standalone.remove(version)
+            return
+        rest = self.tracks[track_id].undone()
+        if rest is None:
+            del self.tracks[track_id]
+        else:
+            self.tracks[track_id] = rest
+
+    # Copies and snapshots.
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Episode:
+        """A copy for the repository's cache that costs little for a long episode.
+
+        Versions, dates, strings and tracks are immutable, so copying the containers that hold
+        them is enough; the generic deepcopy would visit every version one by one.
+        """
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.standalone = list(self.standalone)
+        clone.voided = list(self.voided)
+        clone.tracks = dict(self.tracks)
+        clone._pending_events = list(self._pending_events)
+        return clone
+
+    # A snapshot keeps the tracks as plain data, as it did before they were values (version 1):
+    # snapshots written before and after read alike, and the library's upcast of a snapshot's
+    # state (from 1 to this class_version) is where the tracks become values again.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        values = (tracks.restored(key, stored) for key, stored in state["tracks"].items())
+        state["tracks"] = {track.id: track for track in values}
+
+    class Snapshot:
+        """Takes the library's snapshot of an episode, with its state in the shape of version 1.
+
+        Not a subclass: every snapshot stays the library's class, under the one topic they share.
+        """
+
+        @staticmethod
+        def take(episode: Episode) -> LibrarySnapshot:
+            snapshot = LibrarySnapshot.take(episode)
+            del snapshot.state["class_version"]
+            snapshot.state["tracks"] = {
+                track_id.hex: track.stored() for track_id, track in episode.tracks.items()
+            }
+            return snapshot

@@ -5,16 +5,16 @@ import pytest
 
 from domain.base import DateOrderError, FutureDateError, InvalidValueError, NotFoundError
 from domain.episode import (
+    EntryNotVoidableError,
     Episode,
     EpisodeClosedError,
     OutsideProgramPeriodError,
-    PlacementOpenError,
 )
-from domain.episode_voiding import EntryNotVoidableError
 from domain.facility import BedUnavailableError
 from domain.participant import ConsentRequiredError, Participant
 from domain.tracks import (
     CourseNotEnrolledError,
+    PlacementOpenError,
     ReferralNotAcceptedError,
     TransitionNotAllowedError,
     entry_id,
