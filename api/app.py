@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         components = wiring.serving(settings)
         components.metrics = metrics
-        components.ledger.committer.observe = metrics.observe_commit
+        components.committer.observe = metrics.observe_commit
         app.state.components = components
         try:
             yield

@@ -18,7 +18,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from api.observability import Metrics
 from api.readiness import ReadinessMonitor
 from api.settings import Settings
-from domain.application import utc_today
+from domain.commands import utc_today
 from domain.ledger import Ledger
 from projections import heartbeats
 from projections.model import ReadModel
@@ -27,10 +27,12 @@ from projections.runner import Follower, ProjectionHost, Status, statuses
 from projections.seal import AuditChain
 from projections.store import ReadStore
 from store.access_log import AccessLog
-from store.erasure_list import ErasureList, ListingLedger
+from store.committer import GroupCommitter
+from store.erasure_list import ErasureList, ListedShredding
 from store.keyring import SqlKeyRing
-from store.pg_append import one_trip_insert
 from store.pg_log import LedgerRecorder
+from store.storage import LedgerStorage
+from store.writes import CommandWrites
 
 
 @dataclass
@@ -46,6 +48,13 @@ class Components:
     host: ProjectionHost | None = None
     metrics: Metrics | None = None
     readiness: ReadinessMonitor | None = None
+
+    @property
+    def committer(self) -> GroupCommitter:
+        """The ledger's group committer: the depth of its queue and its groups are metrics."""
+        writes = self.ledger.writes
+        assert isinstance(writes, CommandWrites)  # what ledger_for builds
+        return writes.committer
 
     def close(self) -> None:
         if self.readiness is not None:
@@ -77,7 +86,7 @@ def schema_turn(settings: Settings) -> Iterator[None]:
         yield
 
 
-def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> ListingLedger:
+def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Ledger:
     """The Ledger on the configured store, with the key ring of personal data beside it and
     the list of erasures outside it."""
     kek = settings.kek()
@@ -89,20 +98,19 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Lis
     env["CREATE_TABLE"] = "y" if settings.create_schema else "n"
     with schema_turn(settings):
         keyring = SqlKeyRing(ReadStore(settings.key_env()), kek)
-        ledger = ListingLedger(
-            env=env,
-            clock=clock,
-            keyring=keyring,
-            fingerprint_key=fingerprint_key,
-            erasures=ErasureList(settings.erasure_list()),
+        storage = LedgerStorage(
+            keyring,
+            schema_made=not settings.create_schema,
+            max_waiting=settings.commit_queue_limit,
+            max_wait_seconds=settings.commit_wait_seconds,
         )
-        if isinstance(ledger.recorder, PostgresApplicationRecorder):
-            ledger.committer.insert = one_trip_insert(
-                ledger.recorder, made=not settings.create_schema
-            )
-    ledger.committer.max_waiting = settings.commit_queue_limit
-    ledger.committer.max_wait_seconds = settings.commit_wait_seconds
-    return ledger
+        return Ledger(
+            env,
+            storage=storage,
+            clock=clock,
+            fingerprint_key=fingerprint_key,
+            shredding=ListedShredding(keyring, ErasureList(settings.erasure_list())),
+        )
 
 
 def audit_chain(settings: Settings, store: ReadStore) -> AuditChain:

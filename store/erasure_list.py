@@ -14,15 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from api.problems import ProblemError
-from domain.application import CommandResult, Context
 from domain.base import Actor, NotFoundError
+from domain.commands import Context
 from domain.ledger import Ledger
 from domain.participant import Participant, ParticipantErasedError
 from domain.personal_data import personal_data_id_for
+from domain.sealing import KeyRing
 from store import cooperative
 from store.keyring import KeyNotDestroyedError, SqlKeyRing
 
@@ -84,21 +84,17 @@ class ErasureList:
         return listed
 
 
-class ListingLedger(Ledger):
-    """The Ledger that lists each erasure before it answers, and says so when one is incomplete."""
+class ListedShredding:
+    """An erasure made final: the person's key destroyed, and the erasure listed before the
+    command answers; an incomplete one is said so (see domain/ports.py `Shredding`)."""
 
-    # The library names tables and settings after the class: the same store as the Ledger's.
-    name = "Ledger"
-
-    def __init__(self, *args: Any, erasures: ErasureList, **kwargs: Any) -> None:
+    def __init__(self, keyring: KeyRing, erasures: ErasureList) -> None:
+        self.keyring = keyring
         self.erasures = erasures
-        super().__init__(*args, **kwargs)
 
-    def erase_participant(
-        self, ctx: Context, participant_id: UUID, *, reason: str
-    ) -> CommandResult:
+    def shred(self, ctx: Context, participant_id: UUID) -> None:
         try:
-            return self.erase_and_list(ctx, participant_id, reason=reason)
+            self._destroy_and_list(ctx, participant_id)
         except KeyNotDestroyedError as error:
             raise ProblemError(
                 503,
@@ -118,16 +114,15 @@ class ListingLedger(Ledger):
                 {"Retry-After": "5"},
             ) from error
 
-    def erase_and_list(self, ctx: Context, participant_id: UUID, *, reason: str) -> CommandResult:
-        """Erase, and list the erasure once it is recorded (a refused one is not listed)."""
+    def _destroy_and_list(self, ctx: Context, participant_id: UUID) -> None:
+        """The erasure is recorded: destroy the key, and list it (also when only the key's
+        bytes may linger: a restore must erase them again too)."""
         try:
-            result = super().erase_participant(ctx, participant_id, reason=reason)
+            self.keyring.destroy(personal_data_id_for(participant_id))
         except KeyNotDestroyedError:
-            # Recorded; only the key's bytes may linger. A restore must erase them again too.
             self._list(participant_id, ctx)
             raise
         self._list(participant_id, ctx)
-        return result
 
     def _list(self, participant_id: UUID, ctx: Context) -> None:
         # An fsync: on the event loop, the command pauses for it.
@@ -143,7 +138,7 @@ class Reapplied:
     unknown: list[UUID] = field(default_factory=list)
 
 
-def reapply(ledger: ListingLedger, listed: Iterable[Listed]) -> Reapplied:
+def reapply(ledger: Ledger, listed: Iterable[Listed]) -> Reapplied:
     """Erase every listed participant again (idempotent): record `Participant.Erased` where the
     log lacks it, then destroy every listed key, whether the log knows the person or not.
 
@@ -163,11 +158,13 @@ def reapply(ledger: ListingLedger, listed: Iterable[Listed]) -> Reapplied:
         try:
             # The original request's id, so the recorded event points back at it.
             actor = Actor(REAPPLIER, "admin", "" if entry.request_id == "-" else entry.request_id)
-            ledger.erase_and_list(Context(actor), participant_id, reason=reason)
+            ledger.erase_participant(Context(actor), participant_id, reason=reason)
         except ParticipantErasedError:
             continue  # erased meanwhile by someone else
-        except KeyNotDestroyedError:
-            pass  # recorded; the rewrite below tries again, and raises if it still cannot
+        except ProblemError as error:
+            if not isinstance(error.__cause__, KeyNotDestroyedError):
+                raise
+            # recorded; the rewrite below tries again, and raises if it still cannot
         report.recorded.append(participant_id)
     keys = [personal_data_id_for(participant_id) for participant_id in by_id]
     if isinstance(ledger.keyring, SqlKeyRing):

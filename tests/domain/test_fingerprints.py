@@ -11,11 +11,12 @@ from uuid import UUID
 
 import pytest
 
-import domain.application
-from domain.application import Context
+import domain.ledger
 from domain.base import Actor, DomainError
+from domain.commands import Context
 from domain.ledger import Ledger
 from domain.vocabulary import Financing, ServiceKind
+from store.storage import LedgerStorage
 
 CTX = Context(Actor("cw-7", "caseworker", "req-1"), idempotency_key="key-1")
 EPISODE = UUID("6f1c2a34-0d5e-4b8a-9c1f-2e3d4c5b6a70")
@@ -291,9 +292,9 @@ KNOWN: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
 def digest_of() -> Iterator[Callable[[str, tuple[Any, ...], dict[str, Any]], str]]:
     """Sends a command with an idempotency key to a Ledger on an empty store, and tells the
     fingerprint it computed (the command itself is refused: nothing it names exists)."""
-    ledger = Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    ledger = Ledger({"PERSISTENCE_MODULE": "eventsourcing.popo"}, storage=LedgerStorage())
     seen: list[str] = []
-    original = domain.application.fingerprint
+    original = domain.ledger.fingerprint
 
     def spy(command: str, params: Any, key: bytes) -> str:
         seen.append(original(command, params, key))
@@ -307,7 +308,7 @@ def digest_of() -> Iterator[Callable[[str, tuple[Any, ...], dict[str, Any]], str
         return seen[0]
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(domain.application, "fingerprint", spy)
+    patch.setattr(domain.ledger, "fingerprint", spy)
     yield digest
     patch.undo()
     ledger.close()
