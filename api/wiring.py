@@ -27,7 +27,7 @@ from projections.runner import Follower, ProjectionHost, Status, statuses
 from projections.seal import AuditChain
 from projections.store import ReadStore
 from store.access_log import AccessLog
-from store.committer import GroupCommitter
+from store.committer import GroupCommitter, Observer
 from store.erasure_list import ErasureList, ListedShredding
 from store.keyring import SqlKeyRing
 from store.pg_log import LedgerRecorder
@@ -86,9 +86,13 @@ def schema_turn(settings: Settings) -> Iterator[None]:
         yield
 
 
-def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Ledger:
+def ledger_for(
+    settings: Settings,
+    clock: Callable[[], date] = utc_today,
+    observe: Observer | None = None,
+) -> Ledger:
     """The Ledger on the configured store, with the key ring of personal data beside it and
-    the list of erasures outside it."""
+    the list of erasures outside it; `observe` is told of every group commit (metrics)."""
     kek = settings.kek()
     fingerprint_key = hmac.new(kek, b"idempotency fingerprints", hashlib.sha256).digest()
     env = settings.event_store_env()
@@ -103,6 +107,7 @@ def ledger_for(settings: Settings, clock: Callable[[], date] = utc_today) -> Led
             schema_made=not settings.create_schema,
             max_waiting=settings.commit_queue_limit,
             max_wait_seconds=settings.commit_wait_seconds,
+            observe=observe,
         )
         return Ledger(
             env,
