@@ -1,8 +1,9 @@
 """What the Ledger needs from its store, declared here and implemented in store/.
 
-The library's application builds its mapper and repository while it is constructed: the store
-gives those (sealing personal facts, pausing on the event loop), then the way commands are run
-and saved on what the library built.
+The library's application builds its recorder, mapper and repository while it is constructed:
+the store gives those (the recorder of the configured database, the mapper sealing personal
+facts, the repository pausing on the event loop), then the write path of the commands over what
+the library built (`Storage.writes`).
 """
 
 from __future__ import annotations
