@@ -21,7 +21,7 @@ from api.metrics import Metrics
 from api.readiness import ReadinessMonitor
 from api.settings import Settings
 from api.store_env import erasure_list_path, event_store_env, key_env, read_model_env
-from domain.application import utc_today
+from domain.commands import utc_today
 from domain.ledger import Ledger
 from projections import heartbeats
 from projections.follower import Follower
@@ -32,11 +32,12 @@ from projections.seal import AuditChain
 from projections.status import Status, statuses
 from projections.store import ReadStore
 from store.access_log import AccessLog
-from store.committer import Observer
-from store.erasure_list import ErasureList, ListingLedger
+from store.committer import GroupCommitter, Observer
+from store.erasure_list import ErasureList, ListedShredding
 from store.keyring import SqlKeyRing
-from store.pg_append import one_trip_insert
 from store.pg_log import LedgerRecorder
+from store.storage import LedgerStorage
+from store.writes import CommandWrites
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,13 @@ class Components:
     host: ProjectionHost | None = None
     metrics: Metrics | None = None
     readiness: ReadinessMonitor | None = None
+
+    @property
+    def committer(self) -> GroupCommitter:
+        """The ledger's group committer: the depth of its queue and its groups are metrics."""
+        writes = self.ledger.writes
+        assert isinstance(writes, CommandWrites)  # what ledger_for builds
+        return writes.committer
 
     def close(self) -> None:
         if self.readiness is not None:
@@ -84,10 +92,12 @@ def schema_turn(settings: Settings) -> Iterator[None]:
 
 
 def ledger_for(
-    settings: Settings, clock: Callable[[], date] = utc_today, observe: Observer | None = None
-) -> ListingLedger:
+    settings: Settings,
+    clock: Callable[[], date] = utc_today,
+    observe: Observer | None = None,
+) -> Ledger:
     """The Ledger on the configured store, with the key ring of personal data beside it and
-    the list of erasures outside it; `observe` is told of every group the committer writes."""
+    the list of erasures outside it; `observe` is told of every group commit (metrics)."""
     kek = keys.kek(settings)
     fingerprint_key = hmac.new(kek, b"idempotency fingerprints", hashlib.sha256).digest()
     env = event_store_env(settings)
@@ -97,21 +107,20 @@ def ledger_for(
     env["CREATE_TABLE"] = "y" if settings.create_schema else "n"
     with schema_turn(settings):
         keyring = SqlKeyRing(ReadStore(key_env(settings)), kek)
-        ledger = ListingLedger(
-            env=env,
-            clock=clock,
-            keyring=keyring,
-            fingerprint_key=fingerprint_key,
-            erasures=ErasureList(erasure_list_path(settings)),
+        storage = LedgerStorage(
+            keyring,
+            schema_made=not settings.create_schema,
+            max_waiting=settings.commit_queue_limit,
+            max_wait_seconds=settings.commit_wait_seconds,
+            observe=observe,
         )
-        if isinstance(ledger.recorder, PostgresApplicationRecorder):
-            ledger.committer.insert = one_trip_insert(
-                ledger.recorder, made=not settings.create_schema
-            )
-    ledger.committer.max_waiting = settings.commit_queue_limit
-    ledger.committer.max_wait_seconds = settings.commit_wait_seconds
-    ledger.committer.observe = observe
-    return ledger
+        return Ledger(
+            env,
+            storage=storage,
+            clock=clock,
+            fingerprint_key=fingerprint_key,
+            shredding=ListedShredding(keyring, ErasureList(erasure_list_path(settings))),
+        )
 
 
 def audit_chain(settings: Settings, store: ReadStore, signer: Ed25519PrivateKey) -> AuditChain:

@@ -17,9 +17,18 @@ from api.command_endpoint import IDEMPOTENCY_KEY, body_schemas, endpoint, openap
 from api.command_table import COMMANDS
 from api.deps import authenticate, components, request_id
 from api.on_loop import run_on_loop
-from api.problems import PROBLEMS, ProblemBody, ProblemError, domain_problem, problem_content
+from api.problems import (
+    PROBLEMS,
+    ProblemBody,
+    ProblemError,
+    domain_problem,
+    erasure_problem,
+    problem_content,
+)
 from domain.application import Context
 from domain.base import Actor, DomainError
+from store.erasure_list import ErasureNotListedError
+from store.keyring import KeyNotDestroyedError
 
 MAX_BATCH = 1000
 # Batches served at once by one process; the others wait on the event loop, holding no thread.
@@ -126,6 +135,12 @@ async def _batch_item(request: Request, principal: Principal, item: BatchItem) -
     except DomainError as error:
         content = domain_problem(error)
         return BatchResult(status=content["status"], problem=ProblemBody(**content))
+    except (KeyNotDestroyedError, ErasureNotListedError) as stopped:
+        unfinished = erasure_problem(stopped)
+        content = problem_content(
+            unfinished.status, unfinished.code, unfinished.title, unfinished.detail
+        )
+        return BatchResult(status=unfinished.status, problem=ProblemBody(**content))
     except ProblemError as error:
         content = problem_content(error.status, error.code, error.title, error.detail)
         return BatchResult(status=error.status, problem=ProblemBody(**content))

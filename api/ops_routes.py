@@ -50,7 +50,7 @@ def router() -> APIRouter:
         model's and the seal's lag (positions and seconds) and heartbeat."""
         state = components(request)
         state.metrics.readiness(readiness(state.readiness, _limits(request)))
-        state.metrics.commit_queue.set(state.ledger.committer.depth)
+        state.metrics.commit_queue.set(state.committer.depth)
         return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return ops

@@ -17,6 +17,8 @@ from domain.idempotency import IdempotencyKeyReusedError
 from domain.program import ProgramCodeTakenError
 from projections.read_your_writes import ReadModelTimeoutError
 from store.committer import OverloadedError
+from store.erasure_list import ErasureNotListedError
+from store.keyring import KeyNotDestroyedError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -132,6 +134,27 @@ def domain_problem(error: DomainError) -> dict[str, Any]:
     return problem_content(domain_status(error), error.rule, title, str(error))
 
 
+def erasure_problem(error: KeyNotDestroyedError | ErasureNotListedError) -> ProblemError:
+    """An erasure recorded but not finished: retried with the same Idempotency-Key, it finishes."""
+    if isinstance(error, KeyNotDestroyedError):
+        return ProblemError(
+            503,
+            "erasure_incomplete",
+            "The erasure is recorded, but the key store could not be rewritten yet",
+            f"{error}. Send the same request again with the same Idempotency-Key, or run"
+            " `ledger erasures reapply`.",
+            {"Retry-After": "5"},
+        )
+    return ProblemError(
+        503,
+        "erasure_not_listed",
+        "The erasure is recorded, but the erasure list could not be written",
+        f"{error}. Fix the file or LEDGER_ERASURE_LIST_FILE,"
+        " then send the same request again with the same Idempotency-Key.",
+        {"Retry-After": "5"},
+    )
+
+
 def install(app: FastAPI) -> None:
     """Map every error the API can meet to a problem response; one nothing expected becomes
     a 500 `internal_error` problem."""
@@ -139,6 +162,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     def _problem(request: Request, error: ProblemError) -> JSONResponse:
         return problem(error.status, error.code, error.title, error.detail, error.headers)
+
+    @app.exception_handler(KeyNotDestroyedError)
+    @app.exception_handler(ErasureNotListedError)
+    def _erasure(request: Request, error: KeyNotDestroyedError) -> JSONResponse:
+        return _problem(request, erasure_problem(error))
 
     @app.exception_handler(DomainError)
     def _domain(request: Request, error: DomainError) -> JSONResponse:

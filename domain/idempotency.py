@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.base import Actor, DomainError, LedgerAggregate, stable_topics, stamp
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:ledger:idempotency-key")
+# Outside development the key is derived from the key-encryption key (api/bootstrap.py).
+DEVELOPMENT_FINGERPRINT_KEY = b"ledger-development-fingerprints"
 
 
 class IdempotencyKeyReusedError(DomainError):
     """The key was already used for a different command."""
 
     rule = "idempotency_key_reused"
+
+
+def fingerprint(command: str, arguments: Mapping[str, Any], key: bytes) -> str:
+    """A keyed digest of the command and its arguments, to tell a replay from a reused key.
+
+    `arguments` name each value as the command's body field or path id does, never by a Python
+    variable: a client retrying after a deploy must find the same digest. Keyed, because they may
+    hold personal data: a plain hash of a name and a SNILS could be found again by trying
+    candidates, and it stays in the store after the person is erased.
+    """
+    canonical = json.dumps([command, arguments], sort_keys=True, default=str)
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def idempotency_record_id(subject: str, key: str) -> UUID:

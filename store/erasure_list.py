@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
-from domain.application import CommandResult, Context
 from domain.base import Actor, NotFoundError
+from domain.commands import Context
 from domain.ledger import Ledger
 from domain.participant import Participant, ParticipantErasedError
 from domain.personal_data import personal_data_id_for
+from domain.sealing import KeyRing
 from store import cooperative
 from store.keyring import KeyNotDestroyedError, SqlKeyRing
 
@@ -83,54 +83,39 @@ class ErasureList:
         return listed
 
 
-class ListingLedger(Ledger):
-    """The Ledger that lists each erasure before it answers, and says so when one is incomplete."""
+class ErasureNotListedError(Exception):
+    """The erasure is recorded and its key destroyed, but the erasure list could not be written."""
 
-    # The library names tables and settings after the class: the same store as the Ledger's.
-    name = "Ledger"
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
 
-    def __init__(self, *args: Any, erasures: ErasureList, **kwargs: Any) -> None:
+
+class ListedShredding:
+    """An erasure made final: the person's key destroyed, and the erasure listed before the
+    command answers; an incomplete one is said so (see domain/ports.py `Shredding`)."""
+
+    def __init__(self, keyring: KeyRing, erasures: ErasureList) -> None:
+        self.keyring = keyring
         self.erasures = erasures
-        super().__init__(*args, **kwargs)
 
-    def erase_participant(
-        self, ctx: Context, participant_id: UUID, *, reason: str
-    ) -> CommandResult:
-        # The HTTP answers are the API's: loaded here, so that processes that never erase
-        # (`ledger project`, `rebuild`, `verify`) start without FastAPI.
-        from api.problems import ProblemError  # noqa: PLC0415
-
+    def shred(self, ctx: Context, participant_id: UUID) -> None:
+        """Destroy the key and list the erasure; `KeyNotDestroyedError` if the key store could not
+        be rewritten yet, `ErasureNotListedError` if the list could not be written."""
         try:
-            return self.erase_and_list(ctx, participant_id, reason=reason)
-        except KeyNotDestroyedError as error:
-            raise ProblemError(
-                503,
-                "erasure_incomplete",
-                "The erasure is recorded, but the key store could not be rewritten yet",
-                f"{error}. Send the same request again with the same Idempotency-Key, or run"
-                " `ledger erasures reapply`.",
-                {"Retry-After": "5"},
-            ) from error
+            self._destroy_and_list(ctx, participant_id)
         except OSError as error:  # the list's file: the erasure is done, but not yet listed
-            raise ProblemError(
-                503,
-                "erasure_not_listed",
-                "The erasure is recorded, but the erasure list could not be written",
-                f"{self.erasures.path}: {error.strerror}. Fix the file or LEDGER_ERASURE_LIST_FILE,"
-                " then send the same request again with the same Idempotency-Key.",
-                {"Retry-After": "5"},
-            ) from error
+            raise ErasureNotListedError(self.erasures.path, error.strerror or str(error)) from error
 
-    def erase_and_list(self, ctx: Context, participant_id: UUID, *, reason: str) -> CommandResult:
-        """Erase, and list the erasure once it is recorded (a refused one is not listed)."""
+    def _destroy_and_list(self, ctx: Context, participant_id: UUID) -> None:
+        """The erasure is recorded: destroy the key, and list it (also when only the key's
+        bytes may linger: a restore must erase them again too)."""
         try:
-            result = super().erase_participant(ctx, participant_id, reason=reason)
+            self.keyring.destroy(personal_data_id_for(participant_id))
         except KeyNotDestroyedError:
-            # Recorded; only the key's bytes may linger. A restore must erase them again too.
             self._list(participant_id, ctx)
             raise
         self._list(participant_id, ctx)
-        return result
 
     def _list(self, participant_id: UUID, ctx: Context) -> None:
         # An fsync: on the event loop, the command pauses for it.
@@ -146,7 +131,7 @@ class Reapplied:
     unknown: list[UUID] = field(default_factory=list)
 
 
-def reapply(ledger: ListingLedger, listed: Iterable[Listed]) -> Reapplied:
+def reapply(ledger: Ledger, listed: Iterable[Listed]) -> Reapplied:
     """Erase every listed participant again (idempotent): record `Participant.Erased` where the
     log lacks it, then destroy every listed key, whether the log knows the person or not.
 
@@ -166,7 +151,7 @@ def reapply(ledger: ListingLedger, listed: Iterable[Listed]) -> Reapplied:
         try:
             # The original request's id, so the recorded event points back at it.
             actor = Actor(REAPPLIER, "admin", "" if entry.request_id == "-" else entry.request_id)
-            ledger.erase_and_list(Context(actor), participant_id, reason=reason)
+            ledger.erase_participant(Context(actor), participant_id, reason=reason)
         except ParticipantErasedError:
             continue  # erased meanwhile by someone else
         except KeyNotDestroyedError:

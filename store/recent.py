@@ -13,12 +13,14 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Repository
 
 from domain.base import LedgerAggregate
+from store import cooperative
 
 
 class RecentAggregates:
@@ -75,7 +77,10 @@ class CopyingRepository(Repository[UUID]):
     for the caller after letting go of that lock: readers of one facility at once (the losers
     of a bed race) copied it while another reader added a stay to it, and failed with
     "dictionary changed size during iteration", or could have got a copy half old, half new.
-    Here reading and copying hold one lock per aggregate (one of `STRIPES`, by its id)."""
+    Here reading and copying hold one lock per aggregate (one of `STRIPES`, by its id).
+
+    A command on the event loop pauses for every read (store/cooperative.py), `in` included:
+    the library's `__contains__` reads the aggregate."""
 
     STRIPES = 64
 
@@ -97,6 +102,9 @@ class CopyingRepository(Repository[UUID]):
         return repository
 
     def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
+        return cooperative.blocking(partial(self._get, aggregate_id, version=version, **kwargs))
+
+    def _get(self, aggregate_id: UUID, *, version: int | None, **kwargs: Any) -> Any:
         if self.cache is None or version is not None:  # nothing shared: built for this caller
             return super().get(aggregate_id, version=version, **kwargs)
         with self._stripes[aggregate_id.int % self.STRIPES]:

@@ -3,12 +3,20 @@ snapshotting from memory."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import Notification, PersistenceError, Recording, StoredEvent
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
+    Mapper,
+    Notification,
+    PersistenceError,
+    Recording,
+    StoredEvent,
+)
 
 from domain.base import LedgerAggregate
 from store import cooperative
@@ -16,58 +24,49 @@ from store.committer import GroupCommitter
 from store.recent import RecentAggregates
 
 
-class SavingApplication(Application[UUID]):
-    """The library's application with the ledger's write path; see store/committer.py."""
+class Saving:
+    """The library's `save`, written through the group committer (see store/committer.py)."""
 
     # Off only to measure the library's own write path beside it (ops/bench).
     group_commit = True
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        super().__init__(env)
+    def __init__(
+        self,
+        *,
+        mapper: Mapper[UUID],
+        recorder: ApplicationRecorder,
+        events: EventStore[UUID],
+        snapshots: EventStore[UUID] | None,
+        intervals: dict[type[Any], int],
+        committer: GroupCommitter,
+        recent: RecentAggregates,
+    ) -> None:
+        self.mapper = mapper
+        self.recorder = recorder
+        self.events = events
+        self.snapshots = snapshots
+        self.intervals = intervals
+        self.committer = committer
+        self.recent = recent
         self.snapshot_failures = 0
-        self.committer = GroupCommitter(self.recorder.insert_events, self._already_stored)
-        self.recent = RecentAggregates(int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0))
 
-    def close(self) -> None:
-        """Write the commands already waiting, refuse new ones, then close the store."""
-        self.committer.close()
-        super().close()
+    def save(self, aggregates: Sequence[LedgerAggregate], *, owned: bool) -> list[Recording[UUID]]:
+        """Save aggregates atomically; remember them last, when nothing reads them here.
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save aggregates atomically, and remember copies of them (the caller may go on)."""
-        return self._save(objs, kwargs, owned=False)
-
-    def save_owned(self, *objs: Any) -> list[Recording[UUID]]:
-        """Save aggregates the caller will not touch again: they are remembered as they are."""
-        return self._save(objs, {}, owned=True)
-
-    def _save(
-        self, objs: Sequence[Any], kwargs: dict[str, Any], owned: bool
-    ) -> list[Recording[UUID]]:
-        """The library's `save`, without its per-object Protocol checks (a fifth of a command's
-        CPU on Python 3.11); what was saved is remembered last, when nothing reads it here."""
-        if kwargs or not all(isinstance(obj, LedgerAggregate) for obj in objs):
-            recordings = super().save(*objs, **kwargs)
+        `owned`: the caller will not touch them again, so they are remembered as they are.
+        The library's own `save` checks each object against Protocols (a fifth of a command's
+        CPU on Python 3.11): these are known to be the ledger's aggregates.
+        """
+        events: list[CanMutateAggregate[UUID]] = []
+        for aggregate in aggregates:
+            events.extend(aggregate.collect_events())
+        if self.group_commit:
+            recordings = self._record_in_group(events)
         else:
-            processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-            for aggregate in objs:
-                processing_event.events.extend(aggregate.collect_events())
-                processing_event.aggregates[aggregate.id] = aggregate
-            recordings = self._record(processing_event)
-            self._take_snapshots(processing_event)
-            self._notify(recordings)
-        self.recent.remember([obj for obj in objs if isinstance(obj, LedgerAggregate)], owned=owned)
+            recordings = cooperative.blocking(self.events.put, events)
+        self._take_snapshots(aggregates, events)
+        self.recent.remember(aggregates, owned=owned)
         return recordings
-
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        """Write a save's events through the group committer (with a tracking record: alone)."""
-        if (
-            not self.group_commit
-            or processing_event.tracking is not None
-            or processing_event.saved_kwargs
-        ):
-            return cooperative.blocking(super()._record, processing_event)
-        return self._record_in_group(processing_event.events)
 
     def _record_in_group(self, events: list[Any]) -> list[Recording[UUID]]:
         stored = [self.mapper.to_stored_event(event) for event in events]
@@ -86,12 +85,9 @@ class SavingApplication(Application[UUID]):
             for event, s, position in zip(events, stored, positions, strict=True)
         ]  # fmt: skip
 
-    def _already_stored(self, event: StoredEvent) -> bool:
-        version = event.originator_version
-        found = self.recorder.select_events(event.originator_id, gt=version - 1, lte=version)
-        return bool(found) and found[0].state == event.state
-
-    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+    def _take_snapshots(
+        self, aggregates: Sequence[LedgerAggregate], events: list[CanMutateAggregate[UUID]]
+    ) -> None:
         """Snapshot the aggregates just saved, from memory, once per save that crossed an interval.
 
         The library instead re-reads each interval's version from the store, replaying events: that
@@ -103,9 +99,9 @@ class SavingApplication(Application[UUID]):
         if self.snapshots is None:
             return
         snapshots = []
-        for aggregate in processing_event.aggregates.values():
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            saved = len([e for e in processing_event.events if e.originator_id == aggregate.id])
+        for aggregate in aggregates:
+            interval = self.intervals.get(type(aggregate))
+            saved = len([e for e in events if e.originator_id == aggregate.id])
             if (
                 interval
                 and aggregate.version // interval != (aggregate.version - saved) // interval
@@ -117,3 +113,10 @@ class SavingApplication(Application[UUID]):
             cooperative.blocking(self.snapshots.put, snapshots)
         except PersistenceError:
             self.snapshot_failures += 1
+
+
+def already_stored(recorder: ApplicationRecorder, event: StoredEvent) -> bool:
+    """Whether this very event is in the store (a write retried after a lost connection)."""
+    version = event.originator_version
+    found = recorder.select_events(event.originator_id, gt=version - 1, lte=version)
+    return bool(found) and found[0].state == event.state

@@ -6,7 +6,13 @@ from datetime import date
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Transcoding,
+    UUIDAsHex,
+)
 
 
 class DateAsISO(Transcoding):
@@ -67,3 +73,11 @@ class LedgerTranscoder(JSONTranscoder):
         if type(value) is dict and len(value) == 2 and "_type_" in value and "_data_" in value:
             return self._decode_obj(value)
         return value
+
+
+def ledger_transcoder() -> LedgerTranscoder:
+    """The transcoder of the ledger's events: the library's transcodings, and dates."""
+    transcoder = LedgerTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    return transcoder

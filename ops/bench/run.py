@@ -159,11 +159,11 @@ def one_run(
         ).id
         for threads in THREADS:  # interleaved, so each ratio compares the same moment
             results[f"raw_{threads}"] = measure.raw_single_row(url, threads, seconds)
-            ledger.group_commit = False
+            ledger.writes.saving.group_commit = False  # type: ignore[attr-defined]
             results[f"plain_{threads}"] = measure.ledger_single_command(
                 ledger, program, threads, seconds
             )
-            ledger.group_commit = True
+            ledger.writes.saving.group_commit = True  # type: ignore[attr-defined]
             results[f"group_{threads}"] = measure.ledger_single_command(
                 ledger, program, threads, seconds
             )

@@ -147,7 +147,7 @@ def test_a_command_that_cannot_win_its_race_hears_concurrent_write_with_retry_af
 ) -> None:
     world = a_world(api)
     ep = f"/v1/episodes/{world.episode}"
-    api.ledger.retry_seconds = 0.5
+    api.ledger.writes.retry_seconds = 0.5
     body = {"kind": "home_care", "settlement": "racer", "occurred_on": day(1)}
 
     with another_process_writing_between_decision_and_save(api, world.episode) as writes:

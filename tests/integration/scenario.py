@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from domain.application import Context
 from domain.base import Actor
+from domain.commands import Context
 from domain.episode import Episode
 from domain.ledger import Ledger
 

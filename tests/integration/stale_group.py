@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from domain.application import CommandResult, Context, StaleVersionError
+from domain.commands import CommandResult, Context, StaleVersionError
 from domain.episode import Episode
 from domain.ledger import Ledger
+from tests.integration.machinery import writes_of
 from tests.integration.scenario import CASEWORKER, World, a_world, an_episode
 
 
@@ -69,5 +70,5 @@ def a_stale_group(ledger: Ledger) -> StaleGroup:
         ledger.recorder.max_notification_id() or 0,
         version,
     )
-    ledger.committer.observe = lambda commands, _: case.groups.append(commands)
+    writes_of(ledger).committer.observe = lambda commands, _: case.groups.append(commands)
     return case

@@ -15,14 +15,15 @@ import pytest
 
 from api.bootstrap import ledger_for
 from api.on_loop import run_on_loop
-from domain.application import CommandResult, Context
 from domain.base import DomainError
+from domain.commands import CommandResult, Context
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.ledger import Ledger
 from store.committer import OverloadedError
 from tests.conftest_stores import TODAY, settings_for
 from tests.integration.locks import event_table_locked
+from tests.integration.machinery import writes_of
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
 from tests.integration.stale_group import a_stale_group
 
@@ -79,7 +80,7 @@ def test_commands_on_the_loop_share_a_group_a_stale_one_fails_alone_and_the_loop
             await asyncio.sleep(0.2)  # the leader now waits for the lock; the rest queue
             queued = [on_loop(service, ledger, e) for e in case.others]
             stale = [on_loop(service, ledger, case.world.episode, case.pinned) for _ in range(2)]
-            await until(lambda: ledger.committer.depth == 7)
+            await until(lambda: writes_of(ledger).committer.depth == 7)
             started = time.monotonic()
             while time.monotonic() - started < 0.1:  # the loop serves others meanwhile
                 await asyncio.sleep(0.005)
@@ -96,7 +97,7 @@ def test_a_write_waiting_too_long_on_the_loop_is_refused_and_nothing_of_it_writt
     ledger = new_ledger()
     world = a_world(ledger)
     first, second = an_episode(ledger, world.program), an_episode(ledger, world.program)
-    ledger.committer.max_wait_seconds = 0.3
+    writes_of(ledger).committer.max_wait_seconds = 0.3
     version = ledger.load(Episode, second).version
 
     async def main() -> list[Any]:
@@ -112,7 +113,7 @@ def test_a_write_waiting_too_long_on_the_loop_is_refused_and_nothing_of_it_writt
 
     assert isinstance(refused, OverloadedError)
     assert isinstance(led, CommandResult)
-    assert ledger.committer.depth == 0
+    assert writes_of(ledger).committer.depth == 0
     assert ledger.load(Episode, second).version == version
 
 

@@ -18,14 +18,15 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from api.bootstrap import ledger_for
-from domain.application import CommandResult, Context
 from domain.base import DomainError
+from domain.commands import CommandResult, Context
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
 from domain.ledger import Ledger
 from store.committer import OverloadedError
 from tests.conftest_stores import ROOT, TODAY, process_env, settings_for
 from tests.integration.locks import event_table_locked, wait_until
+from tests.integration.machinery import writes_of
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
 from tests.integration.stale_group import a_stale_group, stored_at
 
@@ -64,7 +65,7 @@ def test_a_stale_command_in_a_group_fails_alone_and_the_others_commit(
         time.sleep(0.2)  # the leader now waits for the lock; the rest queue behind it
         queued = [pool.submit(service, ledger, episode) for episode in case.others]
         stale = [pool.submit(service, ledger, case.world.episode, case.pinned) for _ in range(2)]
-        wait_until(lambda: ledger.committer.depth == 7)
+        wait_until(lambda: writes_of(ledger).committer.depth == 7)
 
     case.check([outcome(f) for f in [leader, *queued, *stale]])
 
@@ -73,7 +74,7 @@ def test_every_caller_is_told_the_positions_of_its_own_events(ledger: Ledger) ->
     world = a_world(ledger)
     episodes = [an_episode(ledger, world.program) for _ in range(16)]
     groups: list[int] = []
-    ledger.committer.observe = lambda commands, _: groups.append(commands)
+    writes_of(ledger).committer.observe = lambda commands, _: groups.append(commands)
 
     with ThreadPoolExecutor(16) as pool:  # each thread its own episode, as caseworkers do
         runs = [(e, pool.submit(services, ledger, e, 25)) for e in episodes]
@@ -158,8 +159,8 @@ def test_a_value_the_database_refuses_fails_only_its_own_command(
         leader = pool.submit(service, ledger, episodes[0])
         time.sleep(0.2)
         good = [pool.submit(service, ledger, e) for e in episodes[1:]]
-        bad = pool.submit(ledger.committer.write, [broken])
-        wait_until(lambda: ledger.committer.depth == 4)
+        bad = pool.submit(writes_of(ledger).committer.write, [broken])
+        wait_until(lambda: writes_of(ledger).committer.depth == 4)
 
     for future in [leader, *good]:
         assert isinstance(future.result(timeout=30), CommandResult)
@@ -173,14 +174,14 @@ def test_a_full_queue_refuses_at_once_and_writes_nothing_of_the_refused_command(
 ) -> None:
     world = a_world(ledger)
     episodes = [an_episode(ledger, world.program) for _ in range(4)]
-    ledger.committer.max_waiting = 2
+    writes_of(ledger).committer.max_waiting = 2
     versions = {e: ledger.load(Episode, e).version for e in episodes}
 
     with ThreadPoolExecutor(8) as pool, event_table_locked(postgres_schema_url):
         leader = pool.submit(service, ledger, episodes[0])
         time.sleep(0.2)
         queued = [pool.submit(service, ledger, e) for e in episodes[1:3]]
-        wait_until(lambda: ledger.committer.depth == 2)
+        wait_until(lambda: writes_of(ledger).committer.depth == 2)
         with pytest.raises(OverloadedError):
             service(ledger, episodes[3])
 
@@ -200,8 +201,8 @@ def test_closing_drains_the_waiting_commands_and_refuses_new_ones(
             futures = [pool.submit(service, ledger, episodes[0])]
             time.sleep(0.2)
             futures += [pool.submit(service, ledger, e) for e in episodes[1:]]
-            wait_until(lambda: ledger.committer.depth == 4)
-            closing = pool.submit(ledger.committer.close)
+            wait_until(lambda: writes_of(ledger).committer.depth == 4)
+            closing = pool.submit(writes_of(ledger).committer.close)
             time.sleep(0.1)
             assert not closing.done()
         closing.result(timeout=30)
@@ -217,7 +218,7 @@ import threading
 from datetime import date
 from api.settings import Settings
 from api.bootstrap import ledger_for
-from domain.application import Decision
+from domain.commands import Decision
 from domain.episode import Episode
 from tests.integration.locks import event_table_locked, wait_until
 from tests.integration.scenario import CASEWORKER, a_world, an_episode

@@ -10,12 +10,12 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.domain import CanMutateAggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 
 from api.settings import Settings
 from api.store_env import event_store_env
-from domain.application import Context, StaleVersionError
 from domain.base import Actor, DomainError
+from domain.commands import Context, StaleVersionError
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
 from domain.idempotency import IdempotencyKeyReusedError, IdempotencyRecord
@@ -23,7 +23,11 @@ from domain.ledger import Ledger
 from domain.participant import Participant
 from domain.personal_data import PersonalData
 from domain.program import Program, ProgramCodeTakenError
+from domain.sealing import KeyRing
 from domain.tracks import CourseNotEnrolledError, entry_id
+from store.sealing import SealingMapper
+from store.storage import LedgerStorage
+from store.transcoding import ledger_transcoder
 from tests.conftest_stores import TODAY, LedgerFactory
 from tests.integration.scenario import (
     ADMIN,
@@ -78,26 +82,36 @@ def race(*commands: Callable[[], Any]) -> list[Any]:
     return results
 
 
-class RecordingLedger(Ledger):
-    """Keeps the events it hands to the store, to compare with what comes back."""
+class RecordingMapper(SealingMapper):
+    """Keeps the events it is handed to store, to compare with what comes back."""
 
-    name = "Ledger"  # the same tables as the real application
+    def __init__(self, keyring: KeyRing) -> None:
+        super().__init__(ledger_transcoder(), keyring)
+        self.sent: list[Any] = []
 
-    sent: list[Any]
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        self.sent.append(domain_event)
+        return super().to_stored_event(domain_event)
 
-    def _record(self, processing_event: Any) -> Any:
-        self.__dict__.setdefault("sent", []).extend(processing_event.events)
-        return super()._record(processing_event)
+
+class RecordingStorage(LedgerStorage):
+    """The Ledger's store, with a mapper that keeps what it stored."""
+
+    def __init__(self, keyring: KeyRing) -> None:
+        super().__init__(keyring)
+        self.recording = RecordingMapper(keyring)
+
+    def mapper(self) -> Mapper[UUID]:
+        return self.recording
 
 
 def test_every_event_kind_reads_back_exactly_as_it_was_saved(
     store_url: str, new_ledger: LedgerFactory
 ) -> None:
     reader = new_ledger()  # shares the key ring (a table beside the events) with the recorder
-    ledger = RecordingLedger(
-        env=event_store_env(Settings(database_url=store_url)),
-        clock=lambda: TODAY,
-        keyring=reader.keyring,
+    storage = RecordingStorage(reader.keyring)
+    ledger = Ledger(
+        event_store_env(Settings(database_url=store_url)), storage=storage, clock=lambda: TODAY
     )
     world = a_world(ledger, capacity=2)
     ep, cw = world.episode, CASEWORKER
@@ -155,8 +169,8 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
 
     read_back = stored_events(reader)
 
-    assert [type(e) for e in read_back] == [type(e) for e in ledger.sent]
-    assert [vars(e) for e in read_back] == [vars(e) for e in ledger.sent]
+    assert [type(e) for e in read_back] == [type(e) for e in storage.recording.sent]
+    assert [vars(e) for e in read_back] == [vars(e) for e in storage.recording.sent]
     assert {type(e) for e in read_back} == every_event_class()
 
 

@@ -16,14 +16,14 @@ from uuid import UUID
 import pytest
 
 from api.on_loop import run_on_loop
-from domain.application import (
+from domain.base import DomainError
+from domain.commands import (
     CommandResult,
     ConcurrentWriteError,
     Context,
     Decision,
     StaleVersionError,
 )
-from domain.base import DomainError
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.ledger import Ledger
@@ -185,7 +185,7 @@ def test_a_race_that_cannot_converge_ends_in_concurrent_write_after_the_bound_no
     new_ledger: LedgerFactory,
 ) -> None:
     ledger = new_ledger()
-    ledger.retry_seconds = 0.5
+    ledger.writes.retry_seconds = 0.5
     world = a_world(ledger)
     interloper = Interloper(new_ledger(), world.episode)
     started = time.monotonic()
@@ -207,7 +207,7 @@ def test_a_command_on_the_loop_that_keeps_losing_never_holds_the_loop_up(
     new_ledger: LedgerFactory,
 ) -> None:
     ledger = new_ledger()
-    ledger.retry_seconds = 0.5
+    ledger.writes.retry_seconds = 0.5
     world = a_world(ledger)
     interloper = Interloper(new_ledger(), world.episode)
     ticks = 0

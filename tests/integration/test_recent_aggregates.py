@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from domain.application import Context, StaleVersionError
 from domain.base import DomainError
+from domain.commands import Context, StaleVersionError
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
 from tests.conftest_stores import LedgerFactory
+from tests.integration.machinery import writes_of
 from tests.integration.scenario import CASEWORKER, MARCH, a_facility, a_world, an_episode
 
 
@@ -67,8 +68,8 @@ def test_personal_data_is_not_kept_in_memory_after_its_command(
     ledger = new_ledger()
     world = a_world(ledger)
 
-    assert ledger.recent.peek(world.participant) is not None
-    assert ledger.recent.peek(personal_data_id_for(world.participant)) is None
+    assert writes_of(ledger).recent.peek(world.participant) is not None
+    assert writes_of(ledger).recent.peek(personal_data_id_for(world.participant)) is None
 
 
 def test_personal_data_read_is_not_left_in_the_librarys_cache(new_ledger: LedgerFactory) -> None:
@@ -103,7 +104,7 @@ def test_refused_commands_leave_the_episode_remembered_as_it_was_saved(
     after = here.deliver_service(CASEWORKER, world.episode, **service)
 
     assert after.version == first.version + 1
-    kept = here.recent.peek(world.episode)
+    kept = writes_of(here).recent.peek(world.episode)
     assert kept is not None
     assert kept.version == after.version
     assert here.load(Episode, world.episode).entry_count == entries + 1

@@ -1,0 +1,185 @@
+"""Commands on participants: registration with their personal data, consent, institutions,
+corrections and erasure."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.commands import CommandResult, Context, Decision
+from domain.participant import Participant
+from domain.personal_data import PersonalData, personal_data_id_for
+from domain.vocabulary import InstitutionKind, Residence, TargetGroup
+
+if TYPE_CHECKING:
+    from domain.ledger import Ledger
+
+
+def register_participant(
+    ledger: Ledger,
+    ctx: Context,
+    *,
+    target_groups: list[TargetGroup],
+    settlement: str,
+    birth_year: int,
+    prior_residence: Residence,
+    personal_data: dict[str, Any] | None = None,
+) -> CommandResult:
+    """Register a participant and their personal data (its own stream) in one transaction."""
+
+    def decide(today: date) -> Decision:
+        participant = Participant.register(
+            target_groups=target_groups,
+            settlement=settlement,
+            birth_year=birth_year,
+            prior_residence=prior_residence,
+            by=ctx.actor,
+            today=today,
+        )
+        saved: tuple[Any, ...] = (participant,)
+        if personal_data:
+            saved += (
+                PersonalData.record(
+                    participant_id=participant.id, fields=personal_data, by=ctx.actor, today=today
+                ),
+            )
+        return Decision(participant.id, participant.version, saved)
+
+    arguments = {
+        "target_groups": target_groups,
+        "settlement": settlement,
+        "birth_year": birth_year,
+        "prior_residence": prior_residence,
+        "personal_data": personal_data,
+    }
+    return ledger.execute(ctx, "register_participant", arguments, decide)
+
+
+def correct_personal_data(
+    ledger: Ledger,
+    ctx: Context,
+    participant_id: UUID,
+    *,
+    changes: dict[str, Any],
+    reason: str,
+    occurred_on: date,
+) -> CommandResult:
+    def decide(today: date) -> Decision:
+        ledger.load(Participant, participant_id).check_not_erased()
+        data = ledger.load(PersonalData, personal_data_id_for(participant_id))
+        data.correct(changes, reason, occurred_on, ctx.actor, today)
+        return Decision(participant_id, data.version, (data,))
+
+    arguments = {
+        "participant_id": participant_id,
+        "changes": changes,
+        "reason": reason,
+        "occurred_on": occurred_on,
+    }
+    return ledger.execute(ctx, "correct_personal_data", arguments, decide)
+
+
+def erase_participant(
+    ledger: Ledger, ctx: Context, participant_id: UUID, *, reason: str
+) -> CommandResult:
+    """Record the erasure, then destroy the key of the person's data: never readable again.
+
+    The key goes after the event is saved; a crash in between leaves the person marked
+    erased (nothing shows their data), and sending the command again finishes the job.
+    """
+
+    def decide(today: date) -> Decision:
+        participant = ledger.load(Participant, participant_id)
+        participant.erase(reason, ctx.actor, today)
+        return Decision(participant_id, participant.version, (participant,))
+
+    arguments = {"participant_id": participant_id, "reason": reason}
+    result = ledger.execute(ctx, "erase_participant", arguments, decide)
+    ledger.shredding.shred(ctx, participant_id)
+    return result
+
+
+def record_consent(
+    ledger: Ledger,
+    ctx: Context,
+    participant_id: UUID,
+    *,
+    scope: str,
+    document_ref: str,
+    occurred_on: date,
+) -> CommandResult:
+    return ledger.change(
+        ctx,
+        Participant,
+        participant_id,
+        "record_consent",
+        {
+            "participant_id": participant_id,
+            "scope": scope,
+            "document_ref": document_ref,
+            "occurred_on": occurred_on,
+        },
+        lambda p, today: p.record_consent(scope, document_ref, occurred_on, ctx.actor, today),
+    )
+
+
+def withdraw_consent(
+    ledger: Ledger, ctx: Context, participant_id: UUID, *, scope: str, occurred_on: date
+) -> CommandResult:
+    return ledger.change(
+        ctx,
+        Participant,
+        participant_id,
+        "withdraw_consent",
+        {"participant_id": participant_id, "scope": scope, "occurred_on": occurred_on},
+        lambda p, today: p.withdraw_consent(scope, occurred_on, ctx.actor, today),
+    )
+
+
+def withdraw_institutional_application(
+    ledger: Ledger,
+    ctx: Context,
+    participant_id: UUID,
+    *,
+    institution_kind: InstitutionKind,
+    occurred_on: date,
+) -> CommandResult:
+    return ledger.change(
+        ctx,
+        Participant,
+        participant_id,
+        "withdraw_institutional_application",
+        {
+            "participant_id": participant_id,
+            "institution_kind": institution_kind,
+            "occurred_on": occurred_on,
+        },
+        lambda p, today: p.withdraw_institutional_application(
+            institution_kind, occurred_on, ctx.actor, today
+        ),
+    )
+
+
+def record_institutional_admission(
+    ledger: Ledger,
+    ctx: Context,
+    participant_id: UUID,
+    *,
+    institution_kind: InstitutionKind,
+    occurred_on: date,
+) -> CommandResult:
+    return ledger.change(
+        ctx,
+        Participant,
+        participant_id,
+        "record_institutional_admission",
+        {
+            "participant_id": participant_id,
+            "institution_kind": institution_kind,
+            "occurred_on": occurred_on,
+        },
+        lambda p, today: p.record_institutional_admission(
+            institution_kind, occurred_on, ctx.actor, today
+        ),
+    )
