@@ -342,14 +342,6 @@ class Episode(LedgerAggregate):
             event, job_id=job_id, reason=non_empty(reason, "reason"), **stamp(by, occurred_on)
         )
 
-    def _move(
-        self, kind: type[Track], track_id: UUID, to: str, occurred_on: date, today: date
-    ) -> type[events.TrackStep]:
-        """Check that the episode is open and the track may move; the event that records it."""
-        self._check_open(occurred_on, today)
-        self._track(kind, track_id).check_move(to, occurred_on, today)
-        return events.MOVES[kind, to]
-
     def find_entry(self, event_id: UUID) -> tuple[int, UUID | None] | None:
         """The version of a recorded, not voided entry, and its track's id (None: standalone)."""
         for version in self.standalone:
@@ -416,6 +408,14 @@ class Episode(LedgerAggregate):
         if not isinstance(track, kind):
             raise NotFoundError(f"no {kind.kind} {track_id} in this episode")
         return track
+
+    def _move(
+        self, kind: type[Track], track_id: UUID, to: str, occurred_on: date, today: date
+    ) -> type[events.TrackStep]:
+        """Check that the episode is open and the track may move; the event that records it."""
+        self._check_open(occurred_on, today)
+        self._track(kind, track_id).check_move(to, occurred_on, today)
+        return events.MOVES[kind, to]
 
     def _holds_bed_after(self, day: date) -> bool:
         return any(
