@@ -18,6 +18,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from domain import episode_events
 from domain.episode import Episode
+from domain.tracks import Course, Job, Placement, Referral, Track
 from tests.domain.test_episode_snapshots import mapper
 
 LOG = Path(__file__).parents[1] / "compat" / "log.json"
@@ -79,3 +80,12 @@ def test_events_stored_before_read_as_their_class_and_write_back_to_the_same_byt
         ]
         assert list(json.loads(stored.state)) == fields
         assert mapper().to_stored_event(event) == stored
+
+
+@pytest.mark.parametrize("kind", [Referral, Placement, Course, Job])
+def test_every_move_a_track_allows_has_the_one_event_that_records_it(kind: type[Track]) -> None:
+    allowed = {(kind, to) for targets in kind.moves.values() for to in targets}
+    recorded = {key for key in episode_events.MOVES if key[0] is kind}
+    assert recorded == allowed
+    for key in allowed:
+        assert (episode_events.MOVES[key].track, episode_events.MOVES[key].status) == key
