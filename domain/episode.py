@@ -1,8 +1,9 @@
 """A service episode: one participant in one program, from intake to closure.
 
-The aggregate with its events (nested, as stored) and its commands. How a referral, placement,
-course or job may move is the track's own rule (domain/tracks.py); the episode guards what
-holds across them: nothing after closure, dates in order, one bed at a time, what may be voided.
+The aggregate: its state, its commands and the rules that hold across its tracks (nothing after
+closure, dates in order, one bed at a time, what may be voided), and how it is copied and kept in
+snapshots. Its facts, and how each changes its state, are in domain/episode_events.py; how a
+referral, placement, course or job may move is the track's own rule (domain/tracks.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
+from domain import episode_events as events
 from domain import tracks
 from domain.base import (
     Actor,
@@ -36,7 +38,6 @@ from domain.tracks import (
     Placement,
     PlacementOpenError,
     Referral,
-    Step,
     Track,
     entry_id,
 )
@@ -96,149 +97,28 @@ class Episode(LedgerAggregate):
         self.voided: list[int] = []
         self.entry_count = 0
 
-    class Opened(LedgerAggregate.Created):
-        participant_id: UUID
-        program_id: UUID
-        caseworker: str
-        referral_source: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.opened_on = self.occurred_on
-            episode.note_date(self.occurred_on)
-
-    class CaseworkerAssigned(LedgerAggregate.Event):
-        caseworker: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.caseworker = self.caseworker
-            episode.note_date(self.occurred_on)
-
-    class AssessmentRecorded(LedgerAggregate.Event):
-        stage: str
-        instrument: str
-        scores: dict[str, int]
-
-        def apply(self, episode: Episode) -> None:
-            episode.note_entry(self)
-
-    class PlanAgreed(LedgerAggregate.Event):
-        goals: list[str]
-        review_on: date | None
-
-        def apply(self, episode: Episode) -> None:
-            episode.note_entry(self)
-
-    class ReferralMade(LedgerAggregate.Event):
-        referral_id: UUID
-        specialist: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.begin(Referral, self.referral_id, self)
-
-    class ReferralAccepted(LedgerAggregate.Event):
-        referral_id: UUID
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.referral_id, "accepted", self)
-
-    class ReferralDeclined(LedgerAggregate.Event):
-        referral_id: UUID
-        reason: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.referral_id, "declined", self)
-
-    class ReferralCompleted(LedgerAggregate.Event):
-        referral_id: UUID
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.referral_id, "completed", self)
-
-    class PlacementStarted(LedgerAggregate.Event):
-        placement_id: UUID
-        facility_id: UUID
-        bed: int
-
-        def apply(self, episode: Episode) -> None:
-            episode.begin(Placement, self.placement_id, self, facility=self.facility_id)
-
-    class PlacementEnded(LedgerAggregate.Event):
-        placement_id: UUID
-        destination: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.placement_id, "ended", self)
-
-    class CourseRequested(LedgerAggregate.Event):
-        course_id: UUID
-        title: str
-        hours: int
-        format: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.begin(Course, self.course_id, self)
-
-    class CourseEnrolled(LedgerAggregate.Event):
-        course_id: UUID
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.course_id, "enrolled", self)
-
-    class CourseCompleted(LedgerAggregate.Event):
-        course_id: UUID
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.course_id, "completed", self)
-
-    class CourseDropped(LedgerAggregate.Event):
-        course_id: UUID
-        reason: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.course_id, "dropped", self)
-
-    class JobStarted(LedgerAggregate.Event):
-        job_id: UUID
-        employment: str
-        occupation: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.begin(Job, self.job_id, self)
-
-    class JobEnded(LedgerAggregate.Event):
-        job_id: UUID
-        reason: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.move(self.job_id, "ended", self)
-
-    class ServiceDelivered(LedgerAggregate.Event):
-        kind: str
-        quantity: int
-        settlement: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.note_entry(self)
-
-    class MentorAssigned(LedgerAggregate.Event):
-        mentor_ref: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.note_entry(self)
-
-    class EntryVoided(LedgerAggregate.Event):
-        event_id: UUID
-        reason: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.note_voided(self.event_id)
-
-    class Closed(LedgerAggregate.Event):
-        reason: str
-        destination: str
-
-        def apply(self, episode: Episode) -> None:
-            episode.closed_on = self.occurred_on
+    # Its facts (domain/episode_events.py): their stored topics come from these names.
+    Event = events.EpisodeEvent
+    Opened = events.Opened
+    CaseworkerAssigned = events.CaseworkerAssigned
+    AssessmentRecorded = events.AssessmentRecorded
+    PlanAgreed = events.PlanAgreed
+    ReferralMade = events.ReferralMade
+    ReferralAccepted = events.ReferralAccepted
+    ReferralDeclined = events.ReferralDeclined
+    ReferralCompleted = events.ReferralCompleted
+    PlacementStarted = events.PlacementStarted
+    PlacementEnded = events.PlacementEnded
+    CourseRequested = events.CourseRequested
+    CourseEnrolled = events.CourseEnrolled
+    CourseCompleted = events.CourseCompleted
+    CourseDropped = events.CourseDropped
+    JobStarted = events.JobStarted
+    JobEnded = events.JobEnded
+    ServiceDelivered = events.ServiceDelivered
+    MentorAssigned = events.MentorAssigned
+    EntryVoided = events.EntryVoided
+    Closed = events.Closed
 
     @classmethod
     def open(
@@ -340,6 +220,9 @@ class Episode(LedgerAggregate):
             **stamp(by, occurred_on),
         )
 
+    # Referrals, placements, courses and jobs: the episode checks it is open, the track checks
+    # the move, the event records it.
+
     def make_referral(
         self, referral_id: UUID, specialist: Specialist, occurred_on: date, by: Actor, today: date
     ) -> None:
@@ -352,27 +235,12 @@ class Episode(LedgerAggregate):
         )
 
     def answer_referral(
-        self,
-        referral_id: UUID,
-        answer: str,
-        reason: str,
-        occurred_on: date,
-        by: Actor,
-        today: date,
+        self, referral_id: UUID, answer: str, reason: str, occurred_on: date, by: Actor, today: date
     ) -> None:
         """Accept, decline or complete a referral."""
-        self._check_open(occurred_on, today)
-        self._track(Referral, referral_id).check_move(answer, occurred_on, today)
-        if answer == "declined":
-            self.trigger_event(
-                self.ReferralDeclined,
-                referral_id=referral_id,
-                reason=non_empty(reason, "reason"),
-                **stamp(by, occurred_on),
-            )
-        else:
-            event_class = self.ReferralAccepted if answer == "accepted" else self.ReferralCompleted
-            self.trigger_event(event_class, referral_id=referral_id, **stamp(by, occurred_on))
+        event = self._move(Referral, referral_id, answer, occurred_on, today)
+        facts = {"reason": non_empty(reason, "reason")} if answer == "declined" else {}
+        self.trigger_event(event, referral_id=referral_id, **facts, **stamp(by, occurred_on))
 
     def start_placement(
         self, facility: Facility, placement_id: UUID, occurred_on: date, by: Actor, today: date
@@ -407,11 +275,10 @@ class Episode(LedgerAggregate):
         by: Actor,
         today: date,
     ) -> None:
-        self._check_open(occurred_on, today)
-        self._track(Placement, placement_id).check_move("ended", occurred_on, today)
+        event = self._move(Placement, placement_id, "ended", occurred_on, today)
         facility.release_bed(placement_id, occurred_on, by, today)
         self.trigger_event(
-            self.PlacementEnded,
+            event,
             placement_id=placement_id,
             destination=one_of(Residence, destination),
             **stamp(by, occurred_on),
@@ -447,18 +314,9 @@ class Episode(LedgerAggregate):
         self, course_id: UUID, to: str, reason: str, occurred_on: date, by: Actor, today: date
     ) -> None:
         """Enrol in, complete or drop a requested course."""
-        self._check_open(occurred_on, today)
-        self._track(Course, course_id).check_move(to, occurred_on, today)
-        if to == "dropped":
-            self.trigger_event(
-                self.CourseDropped,
-                course_id=course_id,
-                reason=non_empty(reason, "reason"),
-                **stamp(by, occurred_on),
-            )
-        else:
-            event_class = self.CourseEnrolled if to == "enrolled" else self.CourseCompleted
-            self.trigger_event(event_class, course_id=course_id, **stamp(by, occurred_on))
+        event = self._move(Course, course_id, to, occurred_on, today)
+        facts = {"reason": non_empty(reason, "reason")} if to == "dropped" else {}
+        self.trigger_event(event, course_id=course_id, **facts, **stamp(by, occurred_on))
 
     def start_job(
         self,
@@ -479,13 +337,9 @@ class Episode(LedgerAggregate):
         )
 
     def end_job(self, job_id: UUID, reason: str, occurred_on: date, by: Actor, today: date) -> None:
-        self._check_open(occurred_on, today)
-        self._track(Job, job_id).check_move("ended", occurred_on, today)
+        event = self._move(Job, job_id, "ended", occurred_on, today)
         self.trigger_event(
-            self.JobEnded,
-            job_id=job_id,
-            reason=non_empty(reason, "reason"),
-            **stamp(by, occurred_on),
+            event, job_id=job_id, reason=non_empty(reason, "reason"), **stamp(by, occurred_on)
         )
 
     def find_entry(self, event_id: UUID) -> tuple[int, UUID | None] | None:
@@ -555,47 +409,19 @@ class Episode(LedgerAggregate):
             raise NotFoundError(f"no {kind.kind} {track_id} in this episode")
         return track
 
+    def _move(
+        self, kind: type[Track], track_id: UUID, to: str, occurred_on: date, today: date
+    ) -> type[events.TrackStep]:
+        """Check that the episode is open and the track may move; the event that records it."""
+        self._check_open(occurred_on, today)
+        self._track(kind, track_id).check_move(to, occurred_on, today)
+        return events.MOVES[kind, to]
+
     def _holds_bed_after(self, day: date) -> bool:
         return any(
             isinstance(track, Placement) and track.holds_bed_after(day)
             for track in self.tracks.values()
         )
-
-    # Applying events (called by the event classes, also on replay).
-
-    def note_date(self, occurred_on: date) -> None:
-        self.latest_on = max(self.latest_on, occurred_on)
-
-    def note_entry(self, event: Any, *, standalone: bool = True) -> None:
-        self.note_date(event.occurred_on)
-        self.entry_count += 1
-        if standalone:
-            self.standalone.append(event.originator_version)
-
-    def begin(self, kind: type[Track], track_id: UUID, event: Any, **details: Any) -> None:
-        step = Step(event.originator_version, kind.first, event.occurred_on)
-        self.tracks[track_id] = kind(track_id, (step,), **details)
-        self.note_entry(event, standalone=False)
-
-    def move(self, track_id: UUID, status: str, event: Any) -> None:
-        step = Step(event.originator_version, status, event.occurred_on)
-        self.tracks[track_id] = self.tracks[track_id].moved(step)
-        self.note_entry(event, standalone=False)
-
-    def note_voided(self, event_id: UUID) -> None:
-        found = self.find_entry(event_id)
-        if found is None:  # cannot happen for a voiding this aggregate accepted
-            return
-        version, track_id = found
-        self.voided.append(version)
-        if track_id is None:
-            self.standalone.remove(version)
-            return
-        rest = self.tracks[track_id].undone()
-        if rest is None:
-            del self.tracks[track_id]
-        else:
-            self.tracks[track_id] = rest
 
     # Copies and snapshots.
 

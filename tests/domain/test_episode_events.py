@@ -1,0 +1,91 @@
+"""The episode's events keep the topics, names and fields they were stored under.
+
+tests/compat/log.json holds events that the code before the redesign stored (its episode events
+were nested in the `Episode`): each must read back as the class its topic names and be written
+again to the very same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic, resolve_topic
+
+from domain import episode_events
+from domain.episode import Episode
+from domain.tracks import Course, Job, Placement, Referral, Track
+from tests.domain.test_episode_snapshots import mapper
+
+LOG = Path(__file__).parents[1] / "compat" / "log.json"
+NAMES = [
+    "Opened",
+    "CaseworkerAssigned",
+    "AssessmentRecorded",
+    "PlanAgreed",
+    "ReferralMade",
+    "ReferralAccepted",
+    "ReferralDeclined",
+    "ReferralCompleted",
+    "PlacementStarted",
+    "PlacementEnded",
+    "CourseRequested",
+    "CourseEnrolled",
+    "CourseCompleted",
+    "CourseDropped",
+    "JobStarted",
+    "JobEnded",
+    "ServiceDelivered",
+    "MentorAssigned",
+    "EntryVoided",
+    "Closed",
+]
+
+
+def stored_episode_events() -> list[StoredEvent]:
+    rows = json.loads(LOG.read_text())["events"]
+    return [
+        StoredEvent(UUID(oid), version, topic, base64.b64decode(state))
+        for _, oid, version, topic, state in rows
+        if topic.startswith("ledger:Episode.")
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_event_is_named_on_the_episode_under_its_stored_topic(name: str) -> None:
+    event_class = getattr(Episode, name)
+    assert event_class is getattr(episode_events, name)
+    assert event_class.__name__ == name  # what history shows as the entry's type
+    assert get_topic(event_class) == f"ledger:Episode.{name}"
+    assert resolve_topic(f"ledger:Episode.{name}") is event_class
+    assert getattr(event_class, "class_version", 1) == 1
+
+
+def test_the_stored_log_has_every_episode_event_and_no_other() -> None:
+    assert {event.topic for event in stored_episode_events()} == {
+        f"ledger:Episode.{name}" for name in NAMES
+    }
+
+
+def test_events_stored_before_read_as_their_class_and_write_back_to_the_same_bytes() -> None:
+    for stored in stored_episode_events():
+        event = mapper().to_domain_event(stored)
+        assert type(event) is getattr(Episode, stored.topic.removeprefix("ledger:Episode."))
+        fields = [
+            name for name in vars(event) if name not in ("originator_id", "originator_version")
+        ]
+        assert list(json.loads(stored.state)) == fields
+        assert mapper().to_stored_event(event) == stored
+
+
+@pytest.mark.parametrize("kind", [Referral, Placement, Course, Job])
+def test_every_move_a_track_allows_has_the_one_event_that_records_it(kind: type[Track]) -> None:
+    allowed = {(kind, to) for targets in kind.moves.values() for to in targets}
+    recorded = {key for key in episode_events.MOVES if key[0] is kind}
+    assert recorded == allowed
+    for key in allowed:
+        assert (episode_events.MOVES[key].track, episode_events.MOVES[key].status) == key
