@@ -61,7 +61,7 @@ class Observe:
     error no layer inside answered becomes a problem with the request id, logged and counted.
 
     Plain ASGI: Starlette's `@app.middleware("http")` runs every request through an extra task
-    and memory streams, which cost more CPU than a command's own work.
+    and memory streams, which cost more CPU than a command's own work (ops/bench/DECISIONS.md).
     """
 
     def __init__(

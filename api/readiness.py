@@ -2,9 +2,8 @@
 
 `/ready` and `/metrics` read the last check, so they answer at once however busy the process
 is: a check that asks the store on the request's behalf waits for the thread pool and the
-connections that the load holds (during 48 concurrent batches `/health`, then a threadpool
-route, timed out 4 times in 23). A check that has not succeeded lately makes the process not
-ready.
+connections that the load holds (ops/bench/DECISIONS.md). A check that has not succeeded lately
+makes the process not ready.
 """
 
 from __future__ import annotations

@@ -70,8 +70,8 @@ def _side_store_env(settings: Settings, sqlite_suffix: str) -> dict[str, str]:
     """The event store's settings, on SQLite in a file of its own, and on PostgreSQL with a
     pool that opens one connection and grows on demand.
 
-    Every process has three pools (events, keys, read models); opening five connections in
-    each, an API and four read-model processes held 75 of PostgreSQL's default 100.
+    Every process has three pools (events, keys, read models): opening five in each held too
+    many of PostgreSQL's connections (ops/bench/DECISIONS.md).
     """
     env = event_store_env(settings)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":

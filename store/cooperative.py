@@ -8,9 +8,8 @@ it ended, and the loop serves other requests meanwhile. Anywhere else (threads, 
 tests) `paused` is false and the Ledger blocks its thread as it always did.
 
 Handing each command to a thread of a pool cost a wake-up of that thread, and the thread woke
-others in turn (the next leader of a group, each follower): on these two-core virtual machines
-each wake-up of an idle core held the event loop for tens of microseconds. Measured over HTTP
-with 16 clients, alternating runs: 1,637-1,894 commands/s on the loop against 1,201-1,537.
+others in turn (the next leader of a group, each follower), and each wake-up of an idle core
+held the event loop up (ops/bench/DECISIONS.md).
 
 State a command keeps while it decides is in context variables, which are the greenlet's own.
 """

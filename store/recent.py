@@ -1,6 +1,6 @@
 """The aggregates this process saved last, so a command can decide without reading the store.
 
-Reading the store first costs a round trip per command, a third of its CPU. Deciding on what this
+Reading the store first costs a round trip (ops/bench/DECISIONS.md). Deciding on what this
 process saved is safe for an aggregate the command saves again: if another process wrote to it
 meanwhile, the new events take versions that are already stored and the save is refused, and the
 command is decided again on the store's state. A command refused by a rule on this state is also
@@ -27,8 +27,8 @@ class RecentAggregates:
     """Aggregates as last saved here, at most `size`.
 
     A command takes the one it will change (`take`: no copy, and nobody else gets it meanwhile)
-    and, once it is saved, hands it back (`remember(..., owned=True)`). Copying instead, twice
-    per command, took a tenth of a command's CPU at 16 threads.
+    and, once it is saved, hands it back (`remember(..., owned=True)`): copying instead costs
+    every command (ops/bench/DECISIONS.md).
     """
 
     def __init__(self, size: int) -> None:

@@ -54,8 +54,8 @@ class Saving:
         """Save aggregates atomically; remember them last, when nothing reads them here.
 
         `owned`: the caller will not touch them again, so they are remembered as they are.
-        The library's own `save` checks each object against Protocols (a fifth of a command's
-        CPU on Python 3.11): these are known to be the ledger's aggregates.
+        The library's own `save` checks each object against Protocols, which costs every command
+        (ops/bench/DECISIONS.md): these are known to be the ledger's aggregates.
         """
         events: list[CanMutateAggregate[UUID]] = []
         for aggregate in aggregates:

@@ -34,11 +34,11 @@ class LedgerTranscoder(JSONTranscoder):
     """The library's JSON transcoder, reading with orjson: what is written stays the same.
 
     Every reader of the log decodes each event (a rebuild decodes the whole log): orjson parses
-    several times faster than `json` with an object hook. Typed values (`{"_type_": ...,
+    faster than `json` with an object hook (ops/bench/DECISIONS.md). Typed values (`{"_type_": ...,
     "_data_": ...}`) are then turned back into objects, innermost first, as the library's hook
     does. A document with a float is read by `json` instead: orjson reads an integer past 64
-    bits as a float, where `json` keeps it whole. (Writing with orjson was measured too: turning
-    ids into the library's typed shape first cost as much as `json` with its hook.)
+    bits as a float, where `json` keeps it whole. Writing stays with `json`: orjson gained
+    nothing there (ops/bench/DECISIONS.md).
     """
 
     def decode(self, data: bytes) -> Any:
