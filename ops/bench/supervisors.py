@@ -5,7 +5,7 @@
 OTHER_TREE is a checkout to compare with this one (e.g. `git archive REV | tar -x -C DIR`).
 Each run takes a fresh database (dropped after) and serves, as `make bench`'s HTTP measurement
 does, 16 clients posting services and the read-your-writes probe; the clients start over 2 s
-and each reconnects about every second. The two trees alternate, this one second.
+and each reconnects about every second. The two trees alternate, each first in every other run.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def main() -> None:
     modes = [True, False] if args.closed_too else [True]
     for run in range(1, args.runs + 1):
         for staggered in modes:
-            for name, tree in trees.items():
+            order = list(trees.items())
+            for name, tree in order if run % 2 else reversed(order):
                 figures = one_run(tree, args.seconds, staggered)
                 print(
                     f"run {run} {'staggered' if staggered else 'at once  '} {name}:"
