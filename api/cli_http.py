@@ -4,14 +4,16 @@ the API's command table."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import uvicorn
 
 from api import bootstrap
-from api import workers as api_workers
-from api.app import create_app
+from api.app import LedgerApp, create_app
 from api.auth import mint
 from api.bulk_import import import_file
 from api.roles import ROLES
@@ -44,10 +46,31 @@ def serve(settings: Settings, host: str, port: int, workers: int | None) -> None
     # other held waiting for the lock, until the pool gave up.
     bootstrap.build(settings, follow_in_process=False).close()
     os.environ["LEDGER_CREATE_SCHEMA"] = "false"  # spawned processes read this environment
-    config = uvicorn.Config(
-        "api.app:create_app", factory=True, workers=workers, host=host, port=port, access_log=False
+    # uvicorn's supervisor: it replaces a process that dies or hangs, stops them all gracefully
+    # on SIGTERM or SIGINT, and stops when one cannot start (every restart would fail alike).
+    uvicorn.run(
+        "api.cli_http:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        access_log=False,
     )
-    sys.exit(api_workers.serve(config))
+
+
+def worker_app() -> LedgerApp:
+    """One API process of `ledger serve --workers N`, built from the environment set above."""
+    supervisor = os.getppid()
+    threading.Thread(target=_stop_when_orphaned, args=(supervisor,), daemon=True).start()
+    return create_app()
+
+
+def _stop_when_orphaned(supervisor: int) -> None:
+    """Once the supervisor is gone (killed, say), nobody would stop or replace this process and
+    it would go on serving its share of the port: shut down as on SIGTERM, gracefully."""
+    while os.getppid() == supervisor:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def token(

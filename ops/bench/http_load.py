@@ -1,8 +1,9 @@
 """Measurement 2: `ledger serve` and one `ledger project` for the four read models, over sockets.
 
 The load: 16 keep-alive connections, one request in flight on each, from the closed loop of
-`load_generator.py`, which shares the two cores with what it measures. The read-your-writes
-probe is a 17th connection on a thread of its own, through `http.client`.
+`load_generator.py` (or its staggered, reconnecting clients), which shares the two cores with
+what it measures. The read-your-writes probe is a 17th connection on a thread of its own, through
+`http.client`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -65,9 +67,18 @@ def wait_until_ready(port: int) -> None:
 
 
 def http_load(
-    settings: Settings, env: dict[str, str], program: uuid.UUID, clients: int, seconds: float
+    settings: Settings,
+    env: dict[str, str],
+    program: uuid.UUID,
+    clients: int,
+    seconds: float,
+    *,
+    staggered: bool = False,
+    tree: Path | None = None,
 ) -> dict[str, Any]:
-    """`clients` post services to `ledger serve`; a probe reads its own writes meanwhile."""
+    """`clients` post services to `ledger serve`; a probe reads its own writes meanwhile.
+    `staggered`: the clients come and reconnect as real ones do; `tree`: the checkout whose
+    `ledger` serves (default: the one on PYTHONPATH in `env`)."""
     ledger = ledger_for(settings)
     episodes = [an_episode(ledger, program) for _ in range(clients + 1)]
     ledger.close()
@@ -78,6 +89,7 @@ def http_load(
         "LEDGER_READY_MAX_LAG": "0",
         "LEDGER_PORT": str(port),
         "LEDGER_WORKERS": str(HTTP_WORKERS),
+        **({"PYTHONPATH": str(tree)} if tree else {}),
     }
     # Shaped as production on two cores: the API, and one process following the log for the four
     # read models. One process per model measured 290-382 commands/s against 394-463, alternating:
@@ -86,6 +98,7 @@ def http_load(
         subprocess.Popen(
             [sys.executable, "-m", "api.cli", *command],
             env=env,
+            cwd=tree,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -119,7 +132,8 @@ def http_load(
 
         prober = threading.Thread(target=probe)
         prober.start()
-        rate, client_cpu = load_generator.closed_loop(port, requests, seconds)
+        load = load_generator.staggered if staggered else load_generator.closed_loop
+        rate, client_cpu = load(port, requests, seconds)
         stop.set()
         prober.join()
         return {
