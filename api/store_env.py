@@ -20,7 +20,6 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": str(settings.store_lock_timeout),
-            "APPLICATION_RECORDER_TOPIC": "store.sqlite_log:LedgerSQLiteRecorder",
         }
     if url.scheme in ("postgresql", "postgres"):
         return {
@@ -39,7 +38,6 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             # Never the DB-functions insert path: it skips the table lock that keeps
             # commit order equal to log order, and followers were seen to miss events.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-            "APPLICATION_RECORDER_TOPIC": "store.pg_log:LedgerRecorder",
         }
     raise ValueError(f"LEDGER_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}")
 
