@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.auth import Principal
 from api.bodies import CANONICAL_UUID, Body
 from api.command import Command, Params
 from api.command_headers import DOCUMENTED, expected_version, idempotency_key
@@ -49,7 +50,12 @@ class Answer(BaseModel):
 
 
 def execute(
-    ledger: Ledger, principal: Any, command: Command, params: Params, body: Body, ctx: Context
+    ledger: Ledger,
+    principal: Principal,
+    command: Command,
+    params: Params,
+    body: Body,
+    ctx: Context,
 ) -> CommandResult:
     """The command, if the caller may send it (run on the event loop: api/on_loop.py)."""
     check_command(principal, ledger, command, params, body)
