@@ -11,10 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Principal
-from api.command import Command, Params
 from api.command_headers import IDEMPOTENCY_KEY
 from api.command_routes import Answer, execute
-from api.command_table import COMMANDS
+from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
 from api.on_loop import run_on_loop
 from api.problems import PROBLEMS, ProblemBody, problem_content, refusal

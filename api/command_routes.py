@@ -26,9 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Principal
 from api.bodies import CANONICAL_UUID, Body
-from api.command import Command, Params
 from api.command_headers import DOCUMENTED, expected_version, idempotency_key
-from api.command_table import COMMANDS
+from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
 from api.on_loop import run_on_loop
 from api.policy import check_command

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from api.auth import Principal
-from api.command import Command, Params
+from api.command_table import Command, Params
 from api.problems import ProblemError
 from domain.base import NotFoundError
 from domain.episode import Episode

@@ -9,8 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 from api import bodies as b
-from api.command import Call, Choice, Command
-from api.command_table import COMMANDS
+from api.command_table import COMMANDS, Call, Choice, Command
 from domain.application import Context
 from domain.base import Actor
 from domain.ledger import Ledger
