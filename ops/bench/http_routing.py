@@ -2,9 +2,11 @@
 
     python ops/bench/http_routing.py NAME=TREE [NAME=TREE ...] [--runs 3] [--seconds 6]
 
-Each TREE is a checkout of the ledger (e.g. one serving commands through FastAPI's routing, one
-through the command dispatch); its `ledger serve` and `ledger project` processes run from it,
-against a database of their own. Prints commands/s, p50 and p99 per run, with the load average.
+Each TREE is a checkout of the ledger (`git archive <commit> | tar -x -C TREE`), e.g. one as it
+is and one with `command_routes.CommandRoutes` taken out of `api/app.py`'s front, so that
+commands go through FastAPI's routing; its `ledger serve` and `ledger project` processes run from
+it, against a database of their own. Runs alternate between the trees. Prints commands/s, p50 and
+p99 per run, with the load average at its start.
 """
 
 from __future__ import annotations
