@@ -11,17 +11,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import (
     audit_routes,
+    batch,
     bootstrap,
+    caseload_routes,
     command_routes,
+    episode_routes,
     observability,
+    occupancy_routes,
     ops_routes,
+    participant_routes,
     problems,
-    record_routes,
     report_routes,
 )
 from api.auth import Authenticator
-from api.command_dispatch import CommandDispatch
-from api.command_table import COMMANDS
 from api.metrics import Metrics
 from api.settings import Settings
 
@@ -104,17 +106,26 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     )
     app.state.authenticator = Authenticator(settings)
     problems.install(app)
-    command_routes.install(app)
+    command_routes.document(app)
     document_url_text(app)
     app.front = observability.observed(
         app,
-        CommandDispatch(command_routes.BatchTurns(app.framework), COMMANDS, app.exception_handlers),
+        command_routes.CommandRoutes(batch.BatchTurns(app.framework), app.exception_handlers),
         metrics,
         settings.max_body_bytes,
     )
-    # The routes go straight onto the app's router, commands first (the busiest). An included
-    # router was matched twice per request, each time trying every route before the match: in
-    # a profile, route matching took a third of the event loop's CPU for one command.
-    for module in (command_routes, record_routes, report_routes, audit_routes, ops_routes):
+    # The routes go straight onto the app's router: an included router was matched twice per
+    # request, each time trying every route before the match.
+    routers = (
+        batch,
+        participant_routes,
+        episode_routes,
+        caseload_routes,
+        occupancy_routes,
+        report_routes,
+        audit_routes,
+        ops_routes,
+    )
+    for module in routers:
         app.router.routes.extend(module.router().routes)
     return app

@@ -1,20 +1,22 @@
-"""Audit integrity: verify the chain, the latest signed checkpoint, the public key."""
+"""The audit: who read whom, the chain's verification, the latest signed checkpoint, the key."""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import asdict
 from typing import Annotated, Any
+from uuid import UUID
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import APIRouter, Depends, Request
 
+from api import policy
 from api.auth import Principal
-from api.deps import authenticate, components, require
+from api.deps import authenticate, components
+from api.history import plain
 from api.problems import PROBLEMS, ProblemError
+from api.read_params import Cursor, Limit, page
 from projections.seal_verify import verify
-
-AUDITORS = ("auditor", "admin")
 
 
 def public_key_b64(request: Request) -> str:
@@ -49,6 +51,20 @@ def seal_footer(request: Request, position: int) -> dict[str, Any]:
 def router() -> APIRouter:
     audit = APIRouter(tags=["audit"], responses=PROBLEMS)
 
+    @audit.get("/v1/audit/access", operation_id="access_log")
+    def access_log(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        participant: UUID,
+        limit: Limit = 100,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
+        """Who read this participant's data or history, when, and why (admins and auditors)."""
+        policy.check_access_log_reader(principal)
+        records_of = components(request).access_log.of(participant)
+        items, following = page([plain(r) for r in records_of], limit, cursor)
+        return {"items": items, "next_cursor": following}
+
     @audit.get("/v1/audit/verify", operation_id="verify_chain")
     def verify_chain(
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
@@ -57,7 +73,7 @@ def router() -> APIRouter:
 
         `status` is `ok`, `tampered` (see `finding`) or `unsealed`: events from `unsealed_from`
         on are not yet under a signed checkpoint (what is sealed holds)."""
-        require(principal, *AUDITORS)
+        policy.check_auditor(principal)
         state = components(request)
         public_key = state.seal.signer.public_key()
         result = verify(state.ledger.recorder, state.seal, public_key)
@@ -68,7 +84,7 @@ def router() -> APIRouter:
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
     ) -> dict[str, Any]:
         """The newest signed checkpoint: keep it, and later prove nothing before it changed."""
-        require(principal, *AUDITORS)
+        policy.check_auditor(principal)
         checkpoint = components(request).seal.latest_checkpoint()
         if checkpoint is None:
             raise ProblemError(404, "not_found", "No checkpoint was signed yet")

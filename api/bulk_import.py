@@ -32,8 +32,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from api.bodies import ServiceBody
 from api.command_table import COMMANDS
-from domain.application import CommandResult, Context, Decision
 from domain.base import Actor
+from domain.commands import CommandResult, Context, Decision
 from domain.episode import Episode
 from domain.ledger import Ledger
 

@@ -1,63 +1,42 @@
-"""The command routes, made from the command table, and `/v1/batch` for offline sync."""
+"""The commands of the table (api/command_table.py), served and documented.
+
+Served ahead of FastAPI, by a plain ASGI layer made from the table: FastAPI's routing and its
+own layers took most of the event loop's CPU per command (ops/bench/DECISIONS.md). The same
+rows give the commands' entries in /openapi.json, and other methods on their paths are refused
+as FastAPI refuses them. Each endpoint checks the caller, the path's ids and the body in that
+order, each refused with a problem before anything is written.
+"""
 
 from __future__ import annotations
 
+import inspect
 import re
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from uuid import UUID
 
-import anyio
-from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Principal
-from api.command import Command, Params, execute
-from api.command_endpoint import IDEMPOTENCY_KEY, body_schemas, endpoint, openapi
-from api.command_table import COMMANDS
+from api.bodies import CANONICAL_UUID, Body
+from api.command_headers import DOCUMENTED, expected_version, idempotency_key
+from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
 from api.on_loop import run_on_loop
-from api.problems import (
-    PROBLEMS,
-    ProblemBody,
-    ProblemError,
-    domain_problem,
-    erasure_problem,
-    problem_content,
-)
-from domain.application import Context
-from domain.base import Actor, DomainError
-from store.erasure_list import ErasureNotListedError
-from store.keyring import KeyNotDestroyedError
+from api.policy import check_command
+from api.problems import PROBLEM_SCHEMA, PROBLEMS
+from domain.base import Actor
+from domain.commands import CommandResult, Context
+from domain.ledger import Ledger
 
-MAX_BATCH = 1000
-# Batches served at once by one process; the others wait on the event loop, holding no thread.
-# Their commands run on the loop (api/on_loop.py), so each batch at work lengthens the loop's
-# turn, which /health and /ready wait for. With 4, every probe but the one meeting 48 batches
-# as they arrived took under 45 ms; with 8 or more, that one took longer, and batches/s did not
-# come back to the 40 threads' (figures, and what that costs: ops/bench/DECISIONS.md).
-BATCHES_AT_ONCE = 4
-BATCH_PATH = "/v1/batch"
-
-
-class BatchTurns:
-    """Plain ASGI in front of FastAPI: a batch waits for its turn before anything of it is read.
-
-    Waiting inside the route was too late: the loop first read, parsed, validated and
-    authenticated every arriving batch through FastAPI's layers, and a probe that came in with
-    48 of them waited up to 0.2 s for that. Here a waiting batch costs the loop nothing.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.turns = anyio.Semaphore(BATCHES_AT_ONCE)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == BATCH_PATH:
-            async with self.turns:
-                await self.app(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Answer(BaseModel):
@@ -69,102 +48,207 @@ class Answer(BaseModel):
     position: int
 
 
-class BatchItem(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-    method: str = Field("POST", pattern="^POST$")
-    path: str = Field(max_length=300)
-    idempotency_key: str = Field(pattern=f"^{IDEMPOTENCY_KEY.pattern}$")
-    body: dict[str, Any]
-
-
-class BatchRequest(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-    commands: list[BatchItem] = Field(min_length=1, max_length=MAX_BATCH)
+def execute(
+    ledger: Ledger,
+    principal: Principal,
+    command: Command,
+    params: Params,
+    body: Body,
+    ctx: Context,
+) -> CommandResult:
+    """The command, if the caller may send it (run on the event loop: api/on_loop.py)."""
+    check_command(principal, ledger, command, params, body)
+    return command.run(ledger, ctx, params, body)
 
 
-class BatchResult(BaseModel):
-    status: int
-    result: Answer | None = None
-    problem: ProblemBody | None = None
+def endpoint(command: Command) -> Endpoint:
+    names = command.ids
 
-
-class BatchAnswer(BaseModel):
-    results: list[BatchResult]
-
-
-# A batch names commands by their paths with the ids filled in; anything else there is unknown.
-BATCH_PATHS = [(command, command.pattern("[0-9a-fA-F-]{32,36}")) for command in COMMANDS]
-
-
-def _match(path: str) -> tuple[Command, Params] | None:
-    for command, pattern in BATCH_PATHS:
-        found = pattern.fullmatch(path)
-        if found:
-            try:
-                return command, {k: UUID(v) for k, v in found.groupdict().items()}
-            except ValueError:
-                return None
-    return None
-
-
-async def _batch_item(request: Request, principal: Principal, item: BatchItem) -> BatchResult:
-    matched = _match(item.path)
-    if matched is None:
-        return BatchResult(
-            status=404,
-            problem=ProblemBody(**problem_content(404, "not_found", "No such command path")),
+    async def route(request: Request) -> Response:
+        principal = await authenticate(request)
+        params = _path_params(request, names)
+        body = _body(command.body, request.headers.get("content-type"), await request.body())
+        ctx = Context(
+            Actor(principal.subject, principal.role, request_id(request)),
+            idempotency_key=idempotency_key(request.headers.get("idempotency-key")),
+            expected_version=expected_version(request.headers.get("if-match")),
         )
-    command, params = matched
-    try:
-        body = command.body.model_validate(item.body)
-    except ValidationError as error:
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()
-        ]
-        content = problem_content(422, "invalid_request", "The command is not valid", errors=errors)
-        return BatchResult(status=422, problem=ProblemBody(**content))
-    ctx = Context(
-        Actor(principal.subject, principal.role, request_id(request)),
-        idempotency_key=item.idempotency_key,
-    )
-    ledger = components(request).ledger
-    try:
+        ledger = components(request).ledger
         result = await run_on_loop(execute, ledger, principal, command, params, body, ctx)
-    except DomainError as error:
-        content = domain_problem(error)
-        return BatchResult(status=content["status"], problem=ProblemBody(**content))
-    except (KeyNotDestroyedError, ErasureNotListedError) as stopped:
-        unfinished = erasure_problem(stopped)
-        content = problem_content(
-            unfinished.status, unfinished.code, unfinished.title, unfinished.detail
+        request.state.command_outcome = "replayed" if result.replayed else "written"
+        return JSONResponse(
+            {"id": str(result.id), "version": result.version, "position": result.position},
+            status_code=200 if result.replayed else 201,
+            headers={"Location": command.location(params, result), "ETag": f'"{result.version}"'},
         )
-        return BatchResult(status=unfinished.status, problem=ProblemBody(**content))
-    except ProblemError as error:
-        content = problem_content(error.status, error.code, error.title, error.detail)
-        return BatchResult(status=error.status, problem=ProblemBody(**content))
-    answer = Answer(id=result.id, version=result.version, position=result.position)
-    return BatchResult(status=200 if result.replayed else 201, result=answer)
+
+    return route
 
 
-def install(app: FastAPI) -> None:
-    """Document the commands' bodies (`api/command_dispatch.py` serves them)."""
-    document = app.openapi
+async def _not_allowed(request: Request) -> Response:
+    raise HTTPException(405, headers={"Allow": "POST"})
 
-    def openapi_with_bodies() -> dict[str, Any]:
+
+def _path_params(request: Request, names: list[str]) -> Params:
+    params: Params = {}
+    errors = []
+    for name in names:
+        value = request.path_params[name]
+        if CANONICAL_UUID.fullmatch(value):
+            params[name] = UUID(value)
+        else:
+            errors.append({"loc": ("path", name), "msg": "not a UUID", "type": "uuid_parsing"})
+    if errors:
+        raise RequestValidationError(errors)
+    return params
+
+
+def _body(model: type[Body], content_type: str | None, raw: bytes) -> Body:
+    """The body, validated as FastAPI would: JSON only, errors located under `body`."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": "send the body as application/json", "type": "content_type"}]
+        )
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+        ) from None
+
+
+class CommandRoutes:
+    """Plain ASGI: a request whose path a command's template matches is answered here (a POST
+    by the command's endpoint, any other method with 405); errors by the application's own
+    exception handlers. Anything else goes on to the application.
+
+    No other route's template matches a command's path (tests/api/test_command_requests.py),
+    so FastAPI would answer such a request the same way."""
+
+    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Any]) -> None:
+        self.app = app
+        self.handlers = handlers
+        self.routes = [(c.pattern("[^/]+"), c, endpoint(c)) for c in COMMANDS]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = _route_path(scope)
+            for pattern, command, serve in self.routes:
+                found = pattern.fullmatch(path)
+                if found:
+                    scope["path_params"] = found.groupdict()
+                    scope["route"] = command  # its `path` template labels metrics and logs
+                    answer = serve if scope["method"] == "POST" else _not_allowed
+                    await self._serve(answer, scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _serve(self, serve: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await serve(request)
+        except Exception as error:
+            handler = self._handler(type(error))
+            if handler is None:
+                raise  # api/observability.py answers 500, logs and counts it
+            response = handler(request, error)
+            if inspect.isawaitable(response):
+                response = await response
+        await response(scope, receive, send)
+
+    def _handler(self, kind: type[Exception]) -> Any:
+        """The handler of this kind of error, as Starlette's exception middleware finds it. The
+        handler for every `Exception` is FastAPI's outermost layer's, which commands do not pass
+        through: an unexpected error goes on to the request's observer, which answers it as it
+        does on any route (a 500 problem, logged and counted)."""
+        for cls in kind.__mro__:
+            if cls is Exception:
+                return None
+            if cls in self.handlers:
+                return self.handlers[cls]
+        return None
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the application's root path, as Starlette's router matches it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+# /openapi.json
+
+_ANSWER = {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}}
+
+
+def document(app: FastAPI) -> None:
+    """Put the commands into the application's OpenAPI document, ahead of its routes."""
+    framework = app.openapi
+
+    def with_commands() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = document()
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(
-                body_schemas(COMMANDS)
-            )
-            link_reads(schema["paths"])
+            schema = framework()
+            schema["paths"] = {
+                **{c.path: {"post": _operation(c)} for c in COMMANDS},
+                **schema["paths"],
+            }
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(_body_schemas())
+            schemas.setdefault("Answer", Answer.model_json_schema(mode="serialization"))
+            _link_reads(schema["paths"])
         return app.openapi_schema or {}
 
-    app.openapi = openapi_with_bodies  # type: ignore[method-assign]
+    app.openapi = with_commands  # type: ignore[method-assign]
 
 
-def link_reads(paths: dict[str, Any]) -> None:
+def _operation(command: Command) -> dict[str, Any]:
+    """A command's operation, as FastAPI documents a route: path ids, headers, body, answers."""
+    problems = {
+        str(status): {
+            "description": problem["description"],
+            "content": {**problem["content"], "application/json": {"schema": PROBLEM_SCHEMA}},
+        }
+        for status, problem in PROBLEMS.items()
+    }
+    ids = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "format": "uuid", "title": name.replace("_", " ").title()},
+        }
+        for name in command.ids
+    ]
+    body = {"$ref": f"#/components/schemas/{command.body.__name__}"}
+    return {
+        "tags": ["commands"],
+        "summary": command.summary,
+        "description": command.summary,
+        "operationId": command.name,
+        "responses": {
+            "201": {"description": "Successful Response", "content": _ANSWER},
+            "200": {"description": "Idempotent replay", "content": _ANSWER},
+            **problems,
+        },
+        "parameters": [*ids, *DOCUMENTED],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "security": [{"HTTPBearer": []}],
+    }
+
+
+def _body_schemas() -> dict[str, Any]:
+    """The bodies' schemas (and those they refer to)."""
+    _, schemas = models_json_schema(
+        [(command.body, "validation") for command in COMMANDS],
+        ref_template="#/components/schemas/{model}",
+    )
+    return dict(schemas.get("$defs", {}))
+
+
+def _link_reads(paths: dict[str, Any]) -> None:
     """OpenAPI links from each command's answer to what a client reads or sends next: what it
     created (`POST /v1/episodes` -> `GET /v1/episodes/{episode_id}` and the episode's commands,
     `id` of the answer), and the reads of the record it changed (a placement -> its episode).
@@ -186,7 +270,7 @@ def link_reads(paths: dict[str, Any]) -> None:
                     }
         responses = paths[command.path]["post"]["responses"]
         for status in ("200", "201"):
-            responses[status]["links"] = links
+            responses[status] = {**responses[status], "links": links}
 
 
 def _parent(path: str) -> str:
@@ -212,36 +296,3 @@ def _link_parameters(command: Command, target: str) -> dict[str, str] | None:
         else:
             return None
     return parameters
-
-
-def router() -> APIRouter:
-    commands = APIRouter(tags=["commands"])
-    for command in COMMANDS:
-        commands.add_api_route(
-            command.path,
-            endpoint(command),
-            methods=["POST"],
-            status_code=201,
-            response_model=Answer,
-            responses={200: {"model": Answer, "description": "Idempotent replay"}, **PROBLEMS},
-            summary=command.summary,
-            operation_id=command.name,
-            openapi_extra=openapi(command),
-        )
-
-    @commands.post(BATCH_PATH, response_model=BatchAnswer, responses=PROBLEMS, operation_id="batch")
-    async def batch(
-        request: Request,
-        principal: Annotated[Principal, Depends(authenticate)],
-        batch: BatchRequest,
-    ) -> BatchAnswer:
-        """Offline sync: commands in order, each with its own idempotency key and result.
-
-        A refused command does not undo the others; sending the same batch again writes nothing
-        twice (every command replays its first answer).
-        """
-        return BatchAnswer(
-            results=[await _batch_item(request, principal, item) for item in batch.commands]
-        )
-
-    return commands

@@ -1,133 +1,259 @@
-"""Every command of the HTTP contract, in the order routes are matched.
+"""Every command of the HTTP contract: path, body, who may send it, the Ledger call, summary.
 
-Both the routes and `/v1/batch` are made from this table, so a command behaves the same either way.
-Routes are tried in order, so the command sent most (a delivered service: ~320 a person a year in
-the rural program) comes first; the episode's commands are in `api/episode_command_table.py`.
+The table is data: `api/command_routes.py` serves and documents its rows, `api/batch.py` runs
+them in a batch and `api/bulk_import.py` from a file, so a command behaves the same every way;
+who may send one is decided in `api/policy.py`. Paths are matched in order, so the command sent
+most (a delivered service: ~320 a person a year in the rural program) comes first.
 """
 
 from __future__ import annotations
 
-from api import bodies as b
-from api.command import Command, fields, personal_data
-from api.episode_command_table import DELIVER_SERVICE, EPISODE_COMMANDS
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+from uuid import UUID
 
+from pydantic import BaseModel
+
+from api import bodies as b
+from domain.commands import CommandResult, Context
+from domain.ledger import Ledger
+
+Params = dict[str, UUID]
+# Who may send it (api/policy.py): admin: admins. writer: caseworkers and supervisors. episode,
+# participant, new_episode: a writer whose programs cover the episode's program, who may see
+# the participant, or who covers the program of the episode the body opens.
+Who = Literal["admin", "writer", "episode", "participant", "new_episode"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A Ledger method, called with the path's ids in order and the body's fields as keywords.
+
+    A field that is itself a body (personal data) is passed as the fields it was sent with."""
+
+    method: str
+    # Keywords the command implies (which answer to a referral), beside the body's.
+    fixed: Mapping[str, object] = field(default_factory=dict)
+    # A body field passed under another name.
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    # Body fields this method does not take.
+    omitted: tuple[str, ...] = ()
+    # What an optional field left out is passed as.
+    none_as: Mapping[str, object] = field(default_factory=dict)
+
+    def arguments(self, body: b.Body, skip: str | None = None) -> dict[str, Any]:
+        arguments: dict[str, Any] = dict(self.fixed)
+        for name, value in body:
+            if name not in self.omitted and name != skip:
+                arguments[self.renamed.get(name, name)] = self._argument(name, value)
+        return arguments
+
+    def _argument(self, name: str, value: object) -> object:
+        if value is None and name in self.none_as:
+            return self.none_as[name]
+        if isinstance(value, BaseModel):
+            return value.model_dump(exclude_none=True)
+        return value
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The Ledger call picked by the value of one body field, which is not passed on."""
+
+    field: str
+    calls: Mapping[str, Call]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of the HTTP contract."""
+
+    name: str
+    path: str
+    body: type[b.Body]
+    who: Who
+    call: Call | Choice
+    summary: str
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """The names of the ids in the path, in order."""
+        return re.findall(r"{(\w+)}", self.path)
+
+    def pattern(self, id_pattern: str) -> re.Pattern[str]:
+        """The path as a regular expression, each id a named group matching `id_pattern`."""
+        return re.compile(re.sub(r"{(\w+)}", r"(?P<\1>" + id_pattern + ")", self.path))
+
+    def run(self, ledger: Ledger, ctx: Context, params: Params, body: b.Body) -> CommandResult:
+        """Make the Ledger call of this command (whoever sends it was authorized before)."""
+        call, chosen = self.call, None
+        if isinstance(call, Choice):
+            chosen = call.field
+            call = call.calls[getattr(body, chosen)]
+        method = getattr(ledger, call.method)
+        result: CommandResult = method(
+            ctx, *(params[name] for name in self.ids), **call.arguments(body, chosen)
+        )
+        return result
+
+    def location(self, params: Params, result: CommandResult) -> str:
+        """Where the created or changed resource can be read."""
+        if "episode_id" in params or self.name == "open_episode":
+            return f"/v1/episodes/{params.get('episode_id', result.id)}"
+        if "participant_id" in params or self.name == "register_participant":
+            return f"/v1/participants/{params.get('participant_id', result.id)}"
+        if "facility_id" in params or self.name == "register_facility":
+            return f"/v1/facilities/{params.get('facility_id', result.id)}/occupancy"
+        return f"/v1/programs/{params.get('program_id', result.id)}"
+
+
+EP = "/v1/episodes/{episode_id}"
+# An answer to a referral or a course step: the reason may be left out.
+NO_REASON = {"reason": ""}
+
+
+def _referral(answer: str) -> Call:
+    return Call("answer_referral", fixed={"answer": answer}, none_as=NO_REASON)
+
+
+def _course(to: str) -> Call:
+    return Call("advance_course", fixed={"to": to}, none_as=NO_REASON)
+
+
+# A row to a few lines, read as a table.
+# fmt: off
 COMMANDS: list[Command] = [
-    DELIVER_SERVICE,
     Command(
-        "define_program",
-        "/v1/programs",
-        b.ProgramBody,
-        "admin",
-        lambda ledger, c, p, body: ledger.define_program(c, **fields(body)),
-        "Define a program",
+        "deliver_service", EP + "/services", b.ServiceBody, "episode",
+        Call("deliver_service"), "Record a delivered service",
     ),
     Command(
-        "revise_targets",
-        "/v1/programs/{program_id}/targets",
-        b.TargetsBody,
-        "admin",
-        lambda ledger, c, p, body: ledger.revise_targets(c, p["program_id"], **fields(body)),
-        "Revise a program's targets",
+        "define_program", "/v1/programs", b.ProgramBody, "admin",
+        Call("define_program"), "Define a program",
     ),
     Command(
-        "register_facility",
-        "/v1/facilities",
-        b.FacilityBody,
-        "admin",
-        lambda ledger, c, p, body: ledger.register_facility(c, **fields(body)),
-        "Register a facility",
+        "revise_targets", "/v1/programs/{program_id}/targets", b.TargetsBody, "admin",
+        Call("revise_targets"), "Revise a program's targets",
     ),
     Command(
-        "change_capacity",
-        "/v1/facilities/{facility_id}/capacity",
-        b.CapacityBody,
-        "admin",
-        lambda ledger, c, p, body: ledger.change_capacity(c, p["facility_id"], **fields(body)),
-        "Change a facility's capacity from a date",
+        "register_facility", "/v1/facilities", b.FacilityBody, "admin",
+        Call("register_facility"), "Register a facility",
     ),
     Command(
-        "register_participant",
-        "/v1/participants",
-        b.ParticipantBody,
-        "writer",
-        lambda ledger, c, p, body: ledger.register_participant(
-            c,
-            target_groups=body.target_groups,
-            settlement=body.settlement,
-            birth_year=body.birth_year,
-            prior_residence=body.prior_residence,
-            personal_data=personal_data(body),
-        ),
+        "change_capacity", "/v1/facilities/{facility_id}/capacity", b.CapacityBody, "admin",
+        Call("change_capacity"), "Change a facility's capacity from a date",
+    ),
+    Command(
+        "register_participant", "/v1/participants", b.ParticipantBody, "writer",
+        Call("register_participant"),
         "Register a participant (personal data kept in its own stream)",
     ),
     Command(
-        "consent",
-        "/v1/participants/{participant_id}/consents",
-        b.ConsentBody,
-        "participant",
-        lambda ledger, c, p, body: (
-            ledger.record_consent(
-                c,
-                p["participant_id"],
-                scope=body.scope,
-                document_ref=body.document_ref,
-                occurred_on=body.occurred_on,
-            )
-            if body.action == "recorded"
-            else ledger.withdraw_consent(
-                c, p["participant_id"], scope=body.scope, occurred_on=body.occurred_on
-            )
-        ),
+        "consent", "/v1/participants/{participant_id}/consents", b.ConsentBody, "participant",
+        Choice("action", {
+            "recorded": Call("record_consent"),
+            "withdrawn": Call("withdraw_consent", omitted=("document_ref",)),
+        }),
         "Record or withdraw a consent",
     ),
     Command(
-        "institutional_event",
-        "/v1/participants/{participant_id}/institutional-events",
-        b.InstitutionalBody,
-        "participant",
-        lambda ledger, c, p, body: (
-            ledger.withdraw_institutional_application
-            if body.event == "application_withdrawn"
-            else ledger.record_institutional_admission
-        )(
-            c,
-            p["participant_id"],
-            institution_kind=body.institution_kind,
-            occurred_on=body.occurred_on,
-        ),
+        "institutional_event", "/v1/participants/{participant_id}/institutional-events",
+        b.InstitutionalBody, "participant",
+        Choice("event", {
+            "application_withdrawn": Call("withdraw_institutional_application"),
+            "admission": Call("record_institutional_admission"),
+        }),
         "Record a withdrawn application for, or an admission to, an institution",
     ),
     Command(
-        "correct_personal_data",
-        "/v1/participants/{participant_id}/personal-data/corrections",
-        b.CorrectionBody,
-        "participant",
-        lambda ledger, c, p, body: ledger.correct_personal_data(
-            c,
-            p["participant_id"],
-            changes=body.changes.model_dump(exclude_none=True),
-            reason=body.reason,
-            occurred_on=body.occurred_on,
-        ),
-        "Correct personal data",
+        "correct_personal_data", "/v1/participants/{participant_id}/personal-data/corrections",
+        b.CorrectionBody, "participant",
+        Call("correct_personal_data"), "Correct personal data",
     ),
     Command(
-        "erase_participant",
-        "/v1/participants/{participant_id}/erase",
-        b.VoidBody,
-        "admin",
-        lambda ledger, c, p, body: ledger.erase_participant(
-            c, p["participant_id"], reason=body.reason
-        ),
+        "erase_participant", "/v1/participants/{participant_id}/erase", b.VoidBody, "admin",
+        Call("erase_participant"),
         "Erase a participant's personal data for good (reason required); counts stay",
     ),
     Command(
-        "open_episode",
-        "/v1/episodes",
-        b.EpisodeBody,
-        "new_episode",
-        lambda ledger, c, p, body: ledger.open_episode(c, **fields(body)),
-        "Open an episode (intake)",
+        "open_episode", "/v1/episodes", b.EpisodeBody, "new_episode",
+        Call("open_episode"), "Open an episode (intake)",
     ),
-    *EPISODE_COMMANDS,
+    Command(
+        "close_episode", EP + "/close", b.CloseBody, "episode",
+        Call("close_episode"), "Close an episode",
+    ),
+    Command(
+        "assign_caseworker", EP + "/caseworker", b.CaseworkerBody, "episode",
+        Call("assign_caseworker"), "Assign another caseworker",
+    ),
+    Command(
+        "record_assessment", EP + "/assessments", b.AssessmentBody, "episode",
+        Call("record_assessment"), "Record an intake, interim or final assessment",
+    ),
+    Command(
+        "agree_plan", EP + "/plans", b.PlanBody, "episode",
+        Call("agree_plan"), "Record an agreed plan",
+    ),
+    Command(
+        "make_referral", EP + "/referrals", b.ReferralBody, "episode",
+        Call("make_referral"), "Refer to a specialist",
+    ),
+    Command(
+        "accept_referral", EP + "/referrals/{referral_id}/accept", b.AnswerBody, "episode",
+        _referral("accepted"), "Record that a referral was accepted",
+    ),
+    Command(
+        "decline_referral", EP + "/referrals/{referral_id}/decline", b.AnswerBody, "episode",
+        _referral("declined"), "Record that a referral was declined (reason required)",
+    ),
+    Command(
+        "complete_referral", EP + "/referrals/{referral_id}/complete", b.AnswerBody, "episode",
+        _referral("completed"), "Record that a referral was completed",
+    ),
+    Command(
+        "start_placement", EP + "/placements", b.PlacementBody, "episode",
+        Call("start_placement"), "Place the participant in a free bed",
+    ),
+    Command(
+        "end_placement", EP + "/placements/{placement_id}/end", b.PlacementEndBody, "episode",
+        Call("end_placement"), "End a placement, with where the person went",
+    ),
+    Command(
+        "request_course", EP + "/courses", b.CourseBody, "episode",
+        Call("request_course", renamed={"format": "course_format"}),
+        "Request a course of 16, 36 or 72 hours",
+    ),
+    Command(
+        "enrol_course", EP + "/courses/{course_id}/enrol", b.AnswerBody, "episode",
+        _course("enrolled"), "Record the enrolment (the course started)",
+    ),
+    Command(
+        "complete_course", EP + "/courses/{course_id}/complete", b.AnswerBody, "episode",
+        _course("completed"), "Record that the course was completed",
+    ),
+    Command(
+        "drop_course", EP + "/courses/{course_id}/drop", b.AnswerBody, "episode",
+        _course("dropped"), "Record that the course was dropped (reason required)",
+    ),
+    Command(
+        "start_job", EP + "/jobs", b.JobBody, "episode",
+        Call("start_job"), "Record a job start",
+    ),
+    Command(
+        "end_job", EP + "/jobs/{job_id}/end", b.JobEndBody, "episode",
+        Call("end_job"), "Record a job end",
+    ),
+    Command(
+        "assign_mentor", EP + "/mentors", b.MentorBody, "episode",
+        Call("assign_mentor"), "Assign a mentor (a pseudonymous reference)",
+    ),
+    Command(
+        "void_entry", EP + "/entries/{event_id}/void", b.VoidBody, "episode",
+        Call("void_entry"), "Void an entry made in error (history keeps both)",
+    ),
 ]
+# fmt: on

@@ -9,7 +9,6 @@ from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Authenticator, Principal
-from api.problems import ProblemError
 
 
 def components(request: Request) -> Any:
@@ -38,8 +37,3 @@ async def authenticate(
         principal = await run_in_threadpool(authenticator.authenticate, authorization)
     request.state.subject = principal.subject
     return principal
-
-
-def require(principal: Principal, *roles: str) -> None:
-    if not principal.has(*roles):
-        raise ProblemError(403, "forbidden", f"This needs one of the roles {', '.join(roles)}")

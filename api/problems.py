@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from domain.application import ConcurrentWriteError, StaleVersionError
 from domain.base import DomainError, InvalidValueError, NotFoundError
+from domain.commands import ConcurrentWriteError, StaleVersionError
 from domain.idempotency import IdempotencyKeyReusedError
 from domain.program import ProgramCodeTakenError
 from projections.read_your_writes import ReadModelTimeoutError
@@ -119,8 +119,6 @@ def domain_status(error: DomainError) -> int:
         return 404
     if isinstance(error, StaleVersionError):
         return 412
-    if isinstance(error, OverloadedError):
-        return 503
     if isinstance(error, ProgramCodeTakenError | ConcurrentWriteError):
         return 409
     if isinstance(error, InvalidValueError | IdempotencyKeyReusedError):
@@ -128,10 +126,29 @@ def domain_status(error: DomainError) -> int:
     return 409
 
 
-def domain_problem(error: DomainError) -> dict[str, Any]:
-    """The problem body of a domain error (also used per command in a batch)."""
+def refusal(error: Exception) -> tuple[dict[str, Any], dict[str, str] | None] | None:
+    """The problem body and headers of a refused command (also of one in a batch): by the API's
+    own checks, by a domain rule, or by the store's backpressure; None for any other error."""
+    if isinstance(error, KeyNotDestroyedError | ErasureNotListedError):
+        error = erasure_problem(error)
+    if isinstance(error, ProblemError):
+        return problem_content(error.status, error.code, error.title, error.detail), error.headers
+    # Nothing was written: the command can be sent again once the writers have caught up,
+    # or once the others writing to the same aggregates have let up.
+    if isinstance(error, OverloadedError):
+        return _described(error, 503, "overloaded"), {"Retry-After": "1"}
+    if isinstance(error, DomainError):
+        headers = None
+        if isinstance(error, ConcurrentWriteError):
+            headers = {"Retry-After": str(error.retry_after)}
+        return _described(error, domain_status(error), error.rule), headers
+    return None
+
+
+def _described(error: Exception, status: int, code: str) -> dict[str, Any]:
+    """A problem titled by the first line of the error class's docstring."""
     title = (type(error).__doc__ or type(error).__name__).strip().splitlines()[0]
-    return problem_content(domain_status(error), error.rule, title, str(error))
+    return problem_content(status, code, title, str(error))
 
 
 def erasure_problem(error: KeyNotDestroyedError | ErasureNotListedError) -> ProblemError:
@@ -159,28 +176,22 @@ def install(app: FastAPI) -> None:
     """Map every error the API can meet to a problem response; one nothing expected becomes
     a 500 `internal_error` problem."""
 
-    @app.exception_handler(ProblemError)
-    def _problem(request: Request, error: ProblemError) -> JSONResponse:
-        return problem(error.status, error.code, error.title, error.detail, error.headers)
-
-    @app.exception_handler(KeyNotDestroyedError)
-    @app.exception_handler(ErasureNotListedError)
-    def _erasure(request: Request, error: KeyNotDestroyedError) -> JSONResponse:
-        return _problem(request, erasure_problem(error))
-
-    @app.exception_handler(DomainError)
-    def _domain(request: Request, error: DomainError) -> JSONResponse:
-        body = domain_problem(error)
-        # Nothing was written: the command can be sent again once the writers have caught up,
-        # or once the others writing to the same aggregates have let up.
-        headers = None
-        if isinstance(error, OverloadedError):
-            headers = {"Retry-After": "1"}
-        elif isinstance(error, ConcurrentWriteError):
-            headers = {"Retry-After": str(error.retry_after)}
+    def _refused(request: Request, error: Exception) -> JSONResponse:
+        refused = refusal(error)
+        assert refused is not None  # installed for the errors it maps
+        content, headers = refused
         return JSONResponse(
-            body, status_code=body["status"], media_type=MEDIA_TYPE, headers=headers
+            content, status_code=content["status"], media_type=MEDIA_TYPE, headers=headers
         )
+
+    for kind in (
+        ProblemError,
+        DomainError,
+        OverloadedError,
+        KeyNotDestroyedError,
+        ErasureNotListedError,
+    ):
+        app.add_exception_handler(kind, _refused)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -27,8 +27,6 @@ from queue import SimpleQueue
 
 from eventsourcing.persistence import DataError, IntegrityError, PersistenceError, StoredEvent
 
-from domain.base import DomainError
-
 Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
 # Told a write's log positions, or the error that refused it.
 Tell = Callable[[Sequence[int] | None, BaseException | None], None]
@@ -36,10 +34,8 @@ Tell = Callable[[Sequence[int] | None, BaseException | None], None]
 Observer = Callable[[int, float], None]
 
 
-class OverloadedError(DomainError):
+class OverloadedError(Exception):
     """Too many commands are waiting to be written, or the ledger is shutting down; retry."""
-
-    rule = "overloaded"
 
 
 class _Wake:

@@ -14,8 +14,8 @@ from typing import Any
 import psycopg
 
 from api.bootstrap import ledger_for
-from domain.application import Context
 from domain.base import Actor
+from domain.commands import Context
 from domain.episode import Episode
 from domain.ledger import Ledger
 from tests.integration.scenario import an_episode

@@ -36,8 +36,8 @@ from api.bootstrap import build, ledger_for  # noqa: E402
 from api.bulk_import import import_file  # noqa: E402
 from api.keys import fresh_key  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from domain.application import Context  # noqa: E402
 from domain.base import Actor  # noqa: E402
+from domain.commands import Context  # noqa: E402
 from domain.program import program_id_for  # noqa: E402
 
 THREADS = (1, 8, 16, 32)

@@ -24,8 +24,8 @@ from api.wiring import ledger_for  # noqa: E402
 from http_load import http_load  # noqa: E402
 from run import env_for, fresh_database, settings_for  # noqa: E402
 
-from domain.application import Context  # noqa: E402
 from domain.base import Actor  # noqa: E402
+from domain.commands import Context  # noqa: E402
 
 
 def one_run(tree: Path, seconds: float, staggered: bool) -> dict[str, float]:

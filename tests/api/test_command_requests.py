@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from starlette.routing import Match
+
 from api.command_table import COMMANDS
 from tests.api.conftest import Api, serve
 from tests.api.world import a_world, day
@@ -72,6 +74,19 @@ def test_other_methods_on_a_command_path_are_not_allowed(api: Api) -> None:
     world = a_world(api)
     answer = api.get(f"/v1/episodes/{world.episode}/services")
     assert (answer.status_code, answer.json()["code"]) == (405, "method_not_allowed")
+    assert answer.headers["allow"] == "POST"
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_no_other_route_answers_on_a_command_path(api: Api) -> None:
+    """Commands are answered ahead of FastAPI's routing (api/command_routes.py), other methods
+    with 405 too: right only while no route of FastAPI's matches a command's path."""
+    for command in COMMANDS:
+        path = command.path.replace("{", "").replace("}", "")  # any id will do
+        for method in ("GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "POST"):
+            scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+            for route in api.app.router.routes:
+                assert route.matches(scope)[0] == Match.NONE, (command.path, route.path)
 
 
 def test_the_api_description_gives_every_command_its_ids_and_body(api: Api) -> None:

@@ -10,15 +10,16 @@ from uuid import UUID
 
 import pytest
 
-from domain.application import Context, LedgerCore
 from domain.base import Actor
+from domain.commands import Context
 from domain.episode import Episode
+from domain.ledger import Ledger
 from domain.personal_data import personal_data_id_for
 from tests.api.conftest import OTHER, OWN, Api
 from tests.api.world import day, episode, participant, program
 
 CASEWORKER = Context(Actor("caseworker-1", "caseworker", "paging-test"))
-INTERVAL = LedgerCore.snapshotting_intervals[Episode]
+INTERVAL = Ledger.snapshotting_intervals[Episode]
 
 
 @contextmanager

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from api.bootstrap import ledger_for
-from domain.application import Context
 from domain.base import Actor
+from domain.commands import Context
 from domain.facility import Facility
 from store import cooperative
 from tests.api.conftest import OWN, Api

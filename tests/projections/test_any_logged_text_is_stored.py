@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.application import Context
 from domain.base import Actor
+from domain.commands import Context
 from projections.caseloads import Caseloads
 from projections.follower import Follower
 from projections.occupancy import Occupancy

@@ -1,7 +1,7 @@
 from datetime import date
 
-from domain.application import Context
 from domain.base import Actor
+from domain.commands import Context
 from domain.tracks import entry_id
 from projections.caseloads import Caseloads
 from tests.integration.scenario import CASEWORKER, a_world, an_episode

@@ -7,8 +7,8 @@ from collections import Counter
 from datetime import date, timedelta
 from uuid import UUID
 
-from domain.application import Context
 from domain.base import Actor
+from domain.commands import Context
 from domain.episode import Episode
 from projections.outcomes import Outcomes
 from projections.services import Services
