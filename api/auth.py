@@ -92,8 +92,8 @@ class Authenticator:
     """Checks signatures, issuer, audience and expiry; knows the development secret or the JWKS.
 
     A token checked once is known for a while (at most `KNOWN_SECONDS`, never past its expiry):
-    a frontend sends the same token with every request, and checking it again took a tenth of
-    the API's CPU per command. Only a digest of the token is kept.
+    a frontend sends the same token with every request (ops/bench/DECISIONS.md). Only a digest
+    of the token is kept.
     """
 
     KNOWN_SECONDS = 300.0
