@@ -30,12 +30,12 @@ from projections.model import ReadModel
 from projections.registry import READ_MODELS
 from projections.seal import AuditChain
 from projections.status import Status, statuses
-from projections.store import ReadStore
 from store.access_log import AccessLog
 from store.committer import GroupCommitter, Observer
 from store.erasure_list import ErasureList, ListedShredding
 from store.keyring import SqlKeyRing
 from store.pg_log import LedgerRecorder
+from store.read_store import ReadStore
 from store.storage import LedgerStorage
 from store.writes import CommandWrites
 

@@ -10,7 +10,7 @@ from domain.episode import Episode
 from domain.program import DEFAULT_COURSE_START_LIMIT_DAYS, Program
 from projections.keys import entry_key, text
 from projections.model import Reading, ReadModel, handles
-from projections.store import Tx
+from store.read_store import Tx
 
 REFERRAL_ANSWER_DAYS = 10
 # (kind, status) still waiting for the next step -> what is overdue when it waits too long.

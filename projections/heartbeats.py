@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from projections.model import recorded_at
-from projections.store import ReadStore
+from store.read_store import ReadStore
 
 TABLE = "follower_heartbeats"
 DDL = (

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.utils import get_topic
 
-from projections.store import ReadStore, Tx
+from store.read_store import ReadStore, Tx
 
 M = TypeVar("M", bound="ReadModel")
 Handler = Callable[[Any, Tx, Any, int], None]

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from domain.facility import Facility
 from projections.model import Reading, ReadModel, handles
-from projections.store import Tx
+from store.read_store import Tx
 
 
 @dataclass(frozen=True)

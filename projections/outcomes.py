@@ -18,7 +18,7 @@ from domain.vocabulary import Indicator, ServiceKind, Specialist
 from projections.keys import entry_key, text
 from projections.model import ReadModel, handles, recorded_at
 from projections.outcome_report import RETURNED, report
-from projections.store import Tx
+from store.read_store import Tx
 
 CONSULTING = {Specialist.PSYCHOLOGIST, Specialist.LAWYER, Specialist.DOCTOR}
 CONSULTATIONS = {

@@ -12,7 +12,7 @@ from eventsourcing.application import Application
 
 from projections.follower import apply, read
 from projections.model import ReadModel
-from projections.store import ReadStore
+from store.read_store import ReadStore
 
 REBUILD_BATCH = 5000
 # Batches read ahead of the slowest writer: enough to keep both cores busy, bounded in memory.

@@ -22,7 +22,7 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from projections.checkpoints import Checkpoint, append_to_log, checkpoint_message
 from projections.model import ReadModel, recorded_at
-from projections.store import ReadStore, Tx
+from store.read_store import ReadStore, Tx
 
 GENESIS = bytes(32)
 TIMESTAMP = re.compile(rb'"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"\}')

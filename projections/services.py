@@ -12,7 +12,7 @@ from uuid import UUID
 from domain.episode import Episode
 from projections.keys import entry_key, text
 from projections.model import Reading, ReadModel, handles
-from projections.store import Tx
+from store.read_store import Tx
 
 DIMENSIONS = ("kind", "settlement", "month", "staff")
 Key = tuple[str, str, str, str]  # program, kind, settlement, month

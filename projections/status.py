@@ -9,7 +9,7 @@ from datetime import datetime
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from projections import heartbeats
-from projections.store import ReadStore
+from store.read_store import ReadStore
 
 
 @dataclass(frozen=True)

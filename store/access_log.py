@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from domain.sealing import KeyRing
-from projections.store import ReadStore
+from store.read_store import ReadStore
 from store.sealing import MemoryKeyRing, open_text, seal_text
 
 ACCESS_DDL = (

@@ -13,8 +13,8 @@ from uuid import UUID
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from projections.store import ReadStore, Tx
 from store import cooperative
+from store.read_store import ReadStore, Tx
 
 KEYS_DDL = (
     "CREATE TABLE IF NOT EXISTS personal_data_keys ("

@@ -15,7 +15,7 @@ from api.store_env import read_model_env
 from domain.ledger import Ledger
 from projections.follower import Follower
 from projections.model import ReadModel
-from projections.store import ReadStore
+from store.read_store import ReadStore
 from tests.conftest_stores import TODAY, settings_for
 
 M = TypeVar("M", bound=ReadModel)

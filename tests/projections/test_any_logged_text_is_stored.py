@@ -23,7 +23,7 @@ from projections.occupancy import Occupancy
 from projections.outcomes import Outcomes
 from projections.rebuild import rebuild
 from projections.services import Services
-from projections.store import ESC, ReadStore, from_column, to_column
+from store.read_store import ESC, ReadStore, from_column, to_column
 from tests.integration.scenario import ADMIN, MARCH, a_participant, a_world
 from tests.projections.conftest import Stores
 

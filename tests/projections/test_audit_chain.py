@@ -27,7 +27,7 @@ from domain.ledger import Ledger
 from projections.follower import Follower
 from projections.seal import AuditChain, checkpoint_message, link
 from projections.seal_verify import verify
-from projections.store import ReadStore
+from store.read_store import ReadStore
 from tests.conftest_stores import TODAY, settings_for
 from tests.integration.scenario import CASEWORKER, a_world
 

@@ -37,7 +37,7 @@ from domain.ledger import Ledger
 from projections.checkpoints import Checkpoint, checkpoint_message
 from projections.follower import Follower
 from projections.seal import GENESIS, AuditChain, link
-from projections.store import ReadStore
+from store.read_store import ReadStore
 from tests.conftest_stores import TODAY, process_env, settings_for
 from tests.integration.scenario import CASEWORKER, a_world
 
