@@ -1,19 +1,12 @@
 """Group commit: the events of concurrent commands written in one transaction, each command whole.
 
-The store takes one table lock per transaction until its commit is flushed, so one writer at a
-time, however many threads. Here a caller that finds nobody writing writes at once (alone, it
-waits for no company); callers arriving meanwhile queue, and when the write in progress ends, one
-of them writes everything queued in one transaction: one lock, one flush, one NOTIFY. The lock
-stays, so the log stays gap-free in commit order.
-
-If the combined write is refused (one command lost a race, or carried a value the database
-refuses), each command of the group is written alone, so only the one at fault fails, with the
-error it would have had alone. A command's events are never split and never interleaved.
-Commands that lost a race to another of the same group (racers for one facility's beds, each
-claiming its next version) are told so without a transaction each: see `_write_claims`.
-
-Commands on an event loop (`write_later`, see store/cooperative.py) have no thread to lead a
-group with: a writer thread leads in their place, and each is told its outcome.
+A caller that finds nobody writing writes at once; callers arriving meanwhile queue, and when the
+write in progress ends one of them writes everything queued in one transaction (one table lock,
+one flush, one NOTIFY: the log stays gap-free in commit order). A refused group is written again
+command by command, so only the one at fault fails; racers for one aggregate's next version are
+told they lost without a transaction each (`_write_claims`). Commands on an event loop
+(`write_later`, store/cooperative.py) have a writer thread lead their groups. (README: "Write
+path: group commit".)
 """
 
 from __future__ import annotations
