@@ -38,6 +38,7 @@ from api.keys import fresh_key  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from domain.base import Actor  # noqa: E402
 from domain.commands import Context  # noqa: E402
+from domain.ledger import Ledger  # noqa: E402
 from domain.program import program_id_for  # noqa: E402
 
 THREADS = (1, 8, 16, 32)
@@ -102,6 +103,19 @@ def env_for(url: str, folder: Path) -> dict[str, str]:
     }
 
 
+def bench_program(ledger: Ledger) -> uuid.UUID:
+    """The program every write-path and HTTP measurement records services in."""
+    return ledger.define_program(
+        Context(Actor("bench", "admin")),
+        code="BENCH",
+        name="Bench",
+        financing="grant",
+        period_start=date(2024, 1, 1),
+        period_end=date(2025, 12, 31),
+        targets={},
+    ).id
+
+
 def rebuilt(url: str, folder: Path) -> dict[str, float]:
     """Rebuild all four read models in a process of its own: seconds, events, peak RSS."""
     done = subprocess.run(
@@ -148,15 +162,7 @@ def one_run(
     with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ledger = ledger_for(settings_for(url, folder))
-        program = ledger.define_program(
-            Context(Actor("bench", "admin")),
-            code="BENCH",
-            name="Bench",
-            financing="grant",
-            period_start=date(2024, 1, 1),
-            period_end=date(2025, 12, 31),
-            targets={},
-        ).id
+        program = bench_program(ledger)
         for threads in THREADS:  # interleaved, so each ratio compares the same moment
             results[f"raw_{threads}"] = measure.raw_single_row(url, threads, seconds)
             ledger.writes.saving.group_commit = False  # type: ignore[attr-defined]

@@ -14,33 +14,22 @@ import argparse
 import os
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "ops" / "bench")]
 
-from api.wiring import ledger_for  # noqa: E402
 from http_load import http_load  # noqa: E402
-from run import env_for, fresh_database, settings_for  # noqa: E402
+from run import bench_program, env_for, fresh_database, settings_for  # noqa: E402
 
-from domain.base import Actor  # noqa: E402
-from domain.commands import Context  # noqa: E402
+from api.bootstrap import ledger_for  # noqa: E402
 
 
 def one_run(tree: Path, seconds: float, staggered: bool) -> dict[str, float]:
     with fresh_database() as url, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ledger = ledger_for(settings_for(url, folder))
-        program = ledger.define_program(
-            Context(Actor("bench", "admin")),
-            code="BENCH",
-            name="Bench",
-            financing="grant",
-            period_start=date(2024, 1, 1),
-            period_end=date(2025, 12, 31),
-            targets={},
-        ).id
+        program = bench_program(ledger)
         ledger.close()
         load_before = os.getloadavg()[0]
         results = http_load(
