@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,7 +38,10 @@ class LedgerApp(FastAPI):
     requests that are not commands go on into FastAPI.
     """
 
-    front: ASGIApp
+    def __init__(self, *, front: Callable[[LedgerApp], ASGIApp], **kwargs: Any) -> None:
+        """`front(app)` makes the layers requests meet before FastAPI's own (`framework`)."""
+        super().__init__(**kwargs)
+        self.front = front(self)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -95,7 +98,16 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
             components.close()
 
     observability.configure_logging()
+
+    def front(app: LedgerApp) -> ASGIApp:
+        # Commands are refused through the app's exception handlers, installed just below.
+        commands = command_routes.CommandRoutes(
+            batch.BatchTurns(app.framework), app.exception_handlers
+        )
+        return observability.observed(app, commands, metrics, settings.max_body_bytes)
+
     app = LedgerApp(
+        front=front,
         title="Service-episode ledger",
         version="0.1.0",
         description="Commands in, queries out: the system of record of social-service episodes.",
@@ -108,12 +120,6 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     problems.install(app)
     command_routes.document(app)
     document_url_text(app)
-    app.front = observability.observed(
-        app,
-        command_routes.CommandRoutes(batch.BatchTurns(app.framework), app.exception_handlers),
-        metrics,
-        settings.max_body_bytes,
-    )
     # The routes go straight onto the app's router: an included router was matched twice per
     # request, each time trying every route before the match.
     routers = (
