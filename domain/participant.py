@@ -11,11 +11,14 @@ from domain.base import (
     DomainError,
     InvalidValueError,
     LedgerAggregate,
+    NotFoundError,
     check_occurred_on,
+    non_empty,
     one_of,
     stable_topics,
     stamp,
 )
+from domain.tracks import entry_id
 from domain.vocabulary import InstitutionKind, Residence, TargetGroup
 
 EARLIEST_BIRTH_YEAR = 1900
@@ -25,6 +28,18 @@ class ParticipantErasedError(DomainError):
     """The participant was erased: nothing more can be recorded about them."""
 
     rule = "participant_erased"
+
+
+class LinkError(DomainError):
+    """Two records can be linked once, only to another record, and unlinked only if linked."""
+
+    rule = "link_not_allowed"
+
+
+class EntryNotVoidableError(DomainError):
+    """Only a consent or an institutional fact of the person can be voided, and only once."""
+
+    rule = "entry_not_voidable"
 
 
 class ConsentRequiredError(DomainError):
@@ -49,6 +64,11 @@ class Participant(LedgerAggregate):
         self.registered_by = ""  # the Registered event's stamp sets it
         # (program id, episode id), both hex, in the order the person's episodes were opened
         self.joined: list[tuple[str, str]] = []
+        # Other records found to be the same person, in the order they were linked.
+        self.linked: list[UUID] = []
+        # Version -> consent scope (None: an institutional fact) of the entries that can be voided.
+        self.voidable: dict[int, str | None] = {}
+        self.voided: list[int] = []
 
     class Registered(LedgerAggregate.Created):
         target_groups: list[str]
@@ -65,6 +85,7 @@ class Participant(LedgerAggregate):
         document_ref: str
 
         def apply(self, aggregate: Any) -> None:
+            aggregate.voidable[self.originator_version] = self.scope
             if self.scope not in aggregate.consents:
                 aggregate.consents.append(self.scope)
 
@@ -77,8 +98,47 @@ class Participant(LedgerAggregate):
     class InstitutionalApplicationWithdrawn(LedgerAggregate.Event):
         institution_kind: str
 
+        def apply(self, aggregate: Any) -> None:
+            aggregate.voidable[self.originator_version] = None
+
     class InstitutionalAdmission(LedgerAggregate.Event):
         institution_kind: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.voidable[self.originator_version] = None
+
+    class Linked(LedgerAggregate.Event):
+        """This record and `other_id` are one person (recorded on both records at once)."""
+
+        other_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.linked.append(self.other_id)
+
+    class Unlinked(LedgerAggregate.Event):
+        """A link made in error is undone (recorded on both records at once)."""
+
+        other_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.linked.remove(self.other_id)
+
+    class EntryVoided(LedgerAggregate.Event):
+        """A consent or institutional fact was recorded in error: history keeps both."""
+
+        event_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            version = aggregate.entry_version(self.event_id)
+            scope = aggregate.voidable.pop(version)
+            aggregate.voided.append(version)
+            # The consent goes unless another recording of the same scope still stands.
+            recorded_again = scope in aggregate.voidable.values()
+            if scope is not None and not recorded_again and scope in aggregate.consents:
+                aggregate.consents.remove(scope)
 
     class JoinedProgram(LedgerAggregate.Event):
         program_id: UUID
@@ -160,6 +220,43 @@ class Participant(LedgerAggregate):
         if not reason.strip():
             raise InvalidValueError("erasure needs a reason")
         self.trigger_event(self.Erased, reason=reason, **stamp(by, today))
+
+    def link(self, other_id: UUID, reason: str, by: Actor, today: date) -> None:
+        """Record that this record and `other_id` are one person (the command saves both)."""
+        self.check_not_erased()
+        if other_id == self.id:
+            raise LinkError("a record cannot be linked to itself")
+        if other_id in self.linked:
+            raise LinkError(f"participant {self.id} is already linked to {other_id}")
+        self.trigger_event(
+            self.Linked, other_id=other_id, reason=non_empty(reason, "reason"), **stamp(by, today)
+        )
+
+    def unlink(self, other_id: UUID, reason: str, by: Actor, today: date) -> None:
+        self.check_not_erased()
+        if other_id not in self.linked:
+            raise LinkError(f"participant {self.id} is not linked to {other_id}")
+        self.trigger_event(
+            self.Unlinked, other_id=other_id, reason=non_empty(reason, "reason"), **stamp(by, today)
+        )
+
+    def entry_version(self, event_id: UUID) -> int | None:
+        """The version of the person's entry with this id, if it may still be voided."""
+        return next((v for v in self.voidable if entry_id(self.id, v) == event_id), None)
+
+    def void_entry(self, event_id: UUID, reason: str, by: Actor, today: date) -> None:
+        """Void a consent or institutional fact recorded in error; counts skip it from then."""
+        self.check_not_erased()
+        if self.entry_version(event_id) is None:
+            if any(entry_id(self.id, v) == event_id for v in self.voided):
+                raise EntryNotVoidableError(f"entry {event_id} is already voided")
+            raise NotFoundError(f"no voidable entry {event_id} of participant {self.id}")
+        self.trigger_event(
+            self.EntryVoided,
+            event_id=event_id,
+            reason=non_empty(reason, "reason"),
+            **stamp(by, today),
+        )
 
     def join_program(
         self, program_id: UUID, episode_id: UUID, occurred_on: date, by: Actor, today: date

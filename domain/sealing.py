@@ -1,7 +1,8 @@
 """Personal data sealed with a key of its own person (crypto-shredding).
 
 Sealed are the facts of `PersonalData` events, and the free text of the person's own stream that
-may name or describe them (an erasure's reason, a consent's document reference). An event's
+may name or describe them (an erasure's, link's or voiding's reason, a consent's document
+reference). An event's
 envelope (ids, version, timestamps, who recorded it) stays readable, so history and the audit
 chain keep working after the key is gone; its sealed facts then read as erased. Events stored
 before a fact was sealed hold it in plain text, and are read as they are.
@@ -52,6 +53,10 @@ SEALS: dict[type[Any], Seal] = {
         frozenset({"document_ref"}), personal_data_id_for, {"document_ref": ERASED}
     ),
     Participant.Erased: Seal(frozenset({"reason"}), personal_data_id_for, {"reason": ERASED}),
+    # Why two records are one person, or why an entry was wrong, may describe the person.
+    Participant.Linked: Seal(frozenset({"reason"}), personal_data_id_for, {"reason": ERASED}),
+    Participant.Unlinked: Seal(frozenset({"reason"}), personal_data_id_for, {"reason": ERASED}),
+    Participant.EntryVoided: Seal(frozenset({"reason"}), personal_data_id_for, {"reason": ERASED}),
 }
 
 
