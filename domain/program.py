@@ -1,13 +1,25 @@
-"""A funded program: its code, financing, period, targets per indicator and course start limit."""
+"""A funded program: code, financing, period, targets per indicator, course start limit, the
+services it offers beyond the built-in kinds, and the cohorts some indicators are counted on."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain.base import Actor, InvalidValueError, LedgerAggregate, one_of, stable_topics, stamp
-from domain.vocabulary import Financing, Indicator
+from domain.base import (
+    Actor,
+    DomainError,
+    InvalidValueError,
+    LedgerAggregate,
+    check_occurred_on,
+    non_empty,
+    one_of,
+    stable_topics,
+    stamp,
+)
+from domain.vocabulary import Financing, Indicator, Residence, TargetGroup
 
 PROGRAM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:ledger:program")
 DEFAULT_COURSE_START_LIMIT_DAYS = 5
@@ -17,6 +29,15 @@ class ProgramCodeTakenError(InvalidValueError):
     """Another program already uses this code."""
 
     rule = "program_code_unique"
+
+
+class ServiceInCatalogueError(DomainError):
+    """The program's catalogue already offers a service of this kind."""
+
+    rule = "service_in_catalogue"
+
+
+SERVICE_KIND = re.compile(r"[a-z][a-z0-9_]{1,63}")
 
 
 def program_id_for(code: str) -> UUID:
@@ -56,6 +77,10 @@ class Program(LedgerAggregate):
         self.period_end = period_end
         self.targets = targets
         self.course_start_limit_days = course_start_limit_days
+        # kind -> the service the program added to the built-in ones (name, unit, indicator)
+        self.catalogue: dict[str, dict[str, str | None]] = {}
+        # indicator -> who it is counted on: {"prior_residence": [...], "target_groups": [...]}
+        self.cohorts: dict[str, dict[str, list[str]]] = {}
 
     class Defined(LedgerAggregate.Created):
         code: str
@@ -72,6 +97,36 @@ class Program(LedgerAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.targets = {**aggregate.targets, **self.targets}
+
+    class ServiceAdded(LedgerAggregate.Event):
+        """The program offers a service of its own: `occurred_on` is the day it was added."""
+
+        kind: str
+        name: str
+        unit: str
+        # The indicator its deliveries feed (None: none beyond services_delivered).
+        indicator: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.catalogue[self.kind] = {
+                "name": self.name,
+                "unit": self.unit,
+                "indicator": self.indicator,
+            }
+
+    class CohortDefined(LedgerAggregate.Event):
+        """An indicator is counted only on the participants matching these (empty: any)."""
+
+        indicator: str
+        prior_residence: list[str]
+        target_groups: list[str]
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.cohorts[self.indicator] = {
+                "prior_residence": self.prior_residence,
+                "target_groups": self.target_groups,
+            }
 
     @classmethod
     def define(
@@ -113,5 +168,52 @@ class Program(LedgerAggregate):
             self.TargetsRevised,
             targets=_checked_targets(targets),
             reason=reason,
+            **stamp(by, today),
+        )
+
+    def add_service(
+        self,
+        kind: str,
+        name: str,
+        unit: str,
+        indicator: Indicator | None,
+        occurred_on: date,
+        by: Actor,
+        today: date,
+    ) -> None:
+        """Add a service to what the program offers, beside the built-in kinds."""
+        check_occurred_on(occurred_on, today)
+        if not SERVICE_KIND.fullmatch(kind):
+            raise InvalidValueError(
+                f"service kind {kind!r} is 2 to 64 of a-z, 0-9 and _, starting with a letter"
+            )
+        if kind in self.catalogue:
+            raise ServiceInCatalogueError(f"program {self.code} already offers {kind!r}")
+        self.trigger_event(
+            self.ServiceAdded,
+            kind=kind,
+            name=non_empty(name, "name"),
+            unit=non_empty(unit, "unit"),
+            indicator=None if indicator is None else one_of(Indicator, indicator),
+            **stamp(by, occurred_on),
+        )
+
+    def define_cohort(
+        self,
+        indicator: Indicator,
+        prior_residence: list[Residence],
+        target_groups: list[TargetGroup],
+        reason: str,
+        by: Actor,
+        today: date,
+    ) -> None:
+        """Count `indicator` only on participants of these prior residences and target groups
+        (either list empty: any); defining it again replaces the cohort."""
+        self.trigger_event(
+            self.CohortDefined,
+            indicator=one_of(Indicator, indicator),
+            prior_residence=sorted({one_of(Residence, r) for r in prior_residence}),
+            target_groups=sorted({one_of(TargetGroup, g) for g in target_groups}),
+            reason=non_empty(reason, "reason"),
             **stamp(by, today),
         )
