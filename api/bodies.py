@@ -284,7 +284,10 @@ class ServiceBody(Dated):
 
 
 class MentorBody(Dated):
-    mentor_ref: Text
+    """Exactly one of the two: a participant who mentors, or a member of staff by subject."""
+
+    mentor_participant_id: UUID | None = None
+    mentor_staff: Text | None = None
 
 
 class VoidBody(Body):

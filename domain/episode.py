@@ -212,11 +212,24 @@ class Episode(LedgerAggregate):
             **stamp(by, occurred_on),
         )
 
-    def assign_mentor(self, mentor_ref: str, occurred_on: date, by: Actor, today: date) -> None:
+    def assign_mentor(
+        self,
+        mentor_participant_id: UUID | None,
+        mentor_staff: str | None,
+        occurred_on: date,
+        by: Actor,
+        today: date,
+    ) -> None:
+        """A mentor is a participant (not this episode's) or a member of staff, never both."""
         self._check_open(occurred_on, today)
+        if (mentor_participant_id is None) == (mentor_staff is None):
+            raise InvalidValueError("a mentor is either mentor_participant_id or mentor_staff")
+        if mentor_participant_id == self.participant_id:
+            raise InvalidValueError("a participant cannot mentor themselves")
         self.trigger_event(
             self.MentorAssigned,
-            mentor_ref=non_empty(mentor_ref, "mentor_ref"),
+            mentor_participant_id=mentor_participant_id,
+            mentor_staff=None if mentor_staff is None else non_empty(mentor_staff, "mentor_staff"),
             **stamp(by, occurred_on),
         )
 

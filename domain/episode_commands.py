@@ -146,16 +146,30 @@ def deliver_service(
 
 
 def assign_mentor(
-    ledger: Ledger, ctx: Context, episode_id: UUID, *, mentor_ref: str, occurred_on: date
+    ledger: Ledger,
+    ctx: Context,
+    episode_id: UUID,
+    *,
+    occurred_on: date,
+    mentor_participant_id: UUID | None = None,
+    mentor_staff: str | None = None,
 ) -> CommandResult:
-    return ledger.change(
-        ctx,
-        Episode,
-        episode_id,
-        "assign_mentor",
-        {"episode_id": episode_id, "mentor_ref": mentor_ref, "occurred_on": occurred_on},
-        lambda e, today: e.assign_mentor(mentor_ref, occurred_on, ctx.actor, today),
-    )
+    """Assign a mentor: a participant the ledger knows (not erased), or a member of staff."""
+
+    def decide(today: date) -> Decision:
+        if mentor_participant_id is not None:
+            ledger.load(Participant, mentor_participant_id).check_not_erased()
+        episode = ledger.load(Episode, episode_id, ctx.expected_version, saved_again=True)
+        episode.assign_mentor(mentor_participant_id, mentor_staff, occurred_on, ctx.actor, today)
+        return Decision(episode_id, episode.version, (episode,))
+
+    arguments = {
+        "episode_id": episode_id,
+        "mentor_participant_id": mentor_participant_id,
+        "mentor_staff": mentor_staff,
+        "occurred_on": occurred_on,
+    }
+    return ledger.execute(ctx, "assign_mentor", arguments, decide)
 
 
 def void_entry(

@@ -86,9 +86,19 @@ class ServiceDelivered(Entry):
 
 
 class MentorAssigned(Entry):
-    """A mentor accompanies the participant."""
+    """A mentor accompanies the participant: a person the ledger knows, either a participant
+    (seed 004's mentors once were in crisis themselves) or a member of staff (their subject)."""
 
-    mentor_ref: str
+    mentor_participant_id: UUID | None
+    mentor_staff: str | None
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        # Version 1 named the mentor by a free-text reference, which named a volunteer on staff.
+        state["mentor_staff"] = state.pop("mentor_ref")
+        state["mentor_participant_id"] = None
 
 
 class TrackStep(EpisodeEvent):

@@ -97,7 +97,7 @@ FAMILIES: dict[str, tuple[Call, dict[str | None, Any], dict[str | None, Any]]] =
                     {
                         "path": f"/v1/episodes/{_episode(w, side)}/mentors",
                         "idempotency_key": f"b-{id(h)}",
-                        "body": {"mentor_ref": "v-1", "occurred_on": day(1)},
+                        "body": {"mentor_staff": "v-1", "occurred_on": day(1)},
                     }
                 ]
             },

@@ -43,7 +43,9 @@ def test_a_report_as_known_at_t_is_the_report_of_t_byte_for_byte(api: Api) -> No
 def test_participant_history_as_known_at_leaves_out_later_entries(api: Api) -> None:
     world = a_world(api)
     moment = datetime.now(UTC).isoformat()
-    api.post(f"/v1/episodes/{world.episode}/mentors", {"mentor_ref": "v-1", "occurred_on": day(45)})
+    api.post(
+        f"/v1/episodes/{world.episode}/mentors", {"mentor_staff": "v-1", "occurred_on": day(45)}
+    )
     then = api.get(
         f"/v1/participants/{world.participant}/history", known_at=moment, limit=500
     ).json()

@@ -80,7 +80,7 @@ def test_a_stale_if_match_is_refused_and_the_current_one_accepted(api: Api) -> N
     world = a_world(api)
     ep = f"/v1/episodes/{world.episode}"
     version = api.get(ep).json()["version"]
-    body = {"mentor_ref": "v-1", "occurred_on": day(1)}
+    body = {"mentor_staff": "v-1", "occurred_on": day(1)}
     first = api.post(ep + "/mentors", body, **{"If-Match": f'"{version}"'})
     stale = api.post(ep + "/mentors", body, **{"If-Match": f'"{version}"'})
     assert first.status_code == 201
@@ -93,7 +93,7 @@ def test_a_malformed_idempotency_key_is_refused_before_anything_is_written(api: 
     world = a_world(api)
     ep = f"/v1/episodes/{world.episode}"
     version = api.get(ep).json()["version"]
-    body = {"mentor_ref": "v-1", "occurred_on": day(1)}
+    body = {"mentor_staff": "v-1", "occurred_on": day(1)}
     for key in ("k" * 201, ""):
         refused = api.post(ep + "/mentors", body, **{"Idempotency-Key": key})
         assert refused.status_code == 422

@@ -108,7 +108,7 @@ def test_caseworker_assessment_plan_mentor_and_service_are_recorded() -> None:
             episode.assign_caseworker("cw-9", MARCH, CASEWORKER, TODAY),
             episode.record_assessment("intake", "SRS-2", {"autonomy": 3}, MARCH, CASEWORKER, TODAY),
             episode.agree_plan(["own flat"], date(2024, 9, 1), MARCH, CASEWORKER, TODAY),
-            episode.assign_mentor("volunteer-12", MARCH, CASEWORKER, TODAY),
+            episode.assign_mentor(None, "volunteer-12", MARCH, CASEWORKER, TODAY),
             episode.deliver_service("food_package", 2, "Chelyabinsk", MARCH, CASEWORKER, TODAY),
         ),
     )

@@ -210,8 +210,9 @@ KNOWN: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     (
         "assign_mentor",
         (EPISODE,),
-        {"mentor_ref": "M-3", "occurred_on": DAY},
-        "06c2b1d7a9774985443f3c0ac18f5fc88e09dcfaafecc4d3d172e7db473bf4cd",
+        # The body changed in issue 19 (a mentor is a person the ledger knows): a new pin.
+        {"mentor_staff": "M-3", "occurred_on": DAY},
+        "2f7b70d4fed2b41728803fd4616c14aa471d97d9fbab9e5301766d04176597fa",
     ),
     (
         "void_entry",

@@ -179,7 +179,7 @@ def test_a_forged_row_in_a_gap_is_found_as_inserted(sealed: Sealed) -> None:
         "SELECT originator_id FROM {events} ORDER BY notification_id DESC LIMIT 1"
     )[0][0]
     sealed.ledger.assign_mentor(
-        CASEWORKER, world_episode, mentor_ref="v", occurred_on=date(2024, 3, 2)
+        CASEWORKER, world_episode, mentor_staff="v", occurred_on=date(2024, 3, 2)
     )
     sealed.seal()
     forged = head + 2  # a position the sequence skipped
