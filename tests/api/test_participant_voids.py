@@ -44,7 +44,7 @@ def institutional(api: Api, person: str, event: str) -> str:
     return str(entries(api, person, kind)[-1]["event_id"])
 
 
-def counted(api: Api, world: World, position: int) -> dict[str, dict[str, Any]]:
+def counted(api: Api, world: World, position: int, **known_at: str) -> dict[str, dict[str, Any]]:
     """Indicator -> participant -> proving event ids, over the whole period so far."""
     answer = api.get(
         "/v1/reports/outcomes",
@@ -52,6 +52,7 @@ def counted(api: Api, world: World, position: int) -> dict[str, dict[str, Any]]:
         program=world.own,
         **{"from": day(400), "to": day(0)},
         min_position=position,
+        **known_at,
     )
     assert answer.status_code == 200, answer.text
     return {i["indicator"]: i["evidence"] for i in answer.json()["indicators"]}
@@ -81,6 +82,19 @@ def test_a_wrong_admission_voided_no_longer_counts_as_a_return(api: Api, world: 
     [masked] = entries(api, world.participant, "EntryVoided", role="auditor")
     assert masked["reason"] == "***"
     assert WHY not in str(masked)
+
+    # As known before the void, the admission counted and was not marked voided.
+    then = line["recorded_at"]
+    assert (
+        counted(api, world, 0, known_at=then)["returned_to_institution"]
+        == before["returned_to_institution"]
+    )
+    history_then = api.get(
+        f"/v1/participants/{world.participant}/history", known_at=then, limit=500
+    ).json()["items"]
+    [known] = [line for line in history_then if line["type"] == "InstitutionalAdmission"]
+    assert known["voided"] is False
+    assert not [line for line in history_then if line["type"] == "EntryVoided"]
 
 
 def test_a_voided_withdrawal_no_longer_counts_and_the_others_still_do(
