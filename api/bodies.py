@@ -294,6 +294,11 @@ class VoidBody(Body):
     reason: Reason
 
 
+class LinkBody(Body):
+    other_id: Id = Field(description="The other record of the same person")
+    reason: Reason
+
+
 class CloseBody(Dated):
     reason: ClosureReason
     destination: Residence

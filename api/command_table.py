@@ -24,8 +24,9 @@ from domain.ledger import Ledger
 Params = dict[str, UUID]
 # Who may send it (api/policy.py): admin: admins. writer: caseworkers and supervisors. episode,
 # participant, new_episode: a writer whose programs cover the episode's program, who may see
-# the participant, or who covers the program of the episode the body opens.
-Who = Literal["admin", "writer", "episode", "participant", "new_episode"]
+# the participant, or who covers the program of the episode the body opens. link: a supervisor
+# or an admin who may see both records (the path's participant and `other_id`).
+Who = Literal["admin", "writer", "episode", "participant", "new_episode", "link"]
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,22 @@ COMMANDS: list[Command] = [
         "erase_participant", "/v1/participants/{participant_id}/erase", b.VoidBody, "admin",
         Call("erase_participant"),
         "Erase a participant's personal data for good (reason required); counts stay",
+    ),
+    Command(
+        "link_participants", "/v1/participants/{participant_id}/links", b.LinkBody, "link",
+        Call("link_participants"),
+        "Link two records found to be one person (both records say so; reason required)",
+    ),
+    Command(
+        "unlink_participants", "/v1/participants/{participant_id}/links/{other_id}/unlink",
+        b.VoidBody, "link",
+        Call("unlink_participants"), "Undo a link made in error (on both records; reason required)",
+    ),
+    Command(
+        "void_participant_entry", "/v1/participants/{participant_id}/entries/{event_id}/void",
+        b.VoidBody, "participant",
+        Call("void_participant_entry"),
+        "Void a consent or an institutional fact recorded in error (history keeps both)",
     ),
     Command(
         "open_episode", "/v1/episodes", b.EpisodeBody, "new_episode",

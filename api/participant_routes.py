@@ -69,6 +69,7 @@ def router() -> APIRouter:
             "prior_residence": person.prior_residence,
             "consents": person.consents,
             "episodes": policy.readable_episodes(principal, person.episodes),
+            "linked": [str(p) for p in policy.seen_people(principal, ledger, person.linked)],
             "erased": person.erased,
             "personal_data": personal,
             "position": ledger.recorder.max_notification_id() or 0,
@@ -124,7 +125,12 @@ def _person_streams(
     personal data, then each episode in the order opened. An episode the caller may not read
     on its own is not read here either, nor is the line saying that the person joined it."""
     return [
-        Stream("participant", person.id, keep=partial(policy.shows_history_line, principal)),
+        Stream(
+            "participant",
+            person.id,
+            keep=partial(policy.shows_history_line, principal, ledger),
+            voided=partial(history.participant_voided, ledger, person.id, known_at),
+        ),
         Stream("personal_data", personal_data_id_for(person.id)),
         *(
             Stream(

@@ -45,6 +45,9 @@ def check_command(
         if not principal.has("admin"):
             raise ProblemError(403, "forbidden", "Only an admin may do this")
         return
+    if command.who == "link":
+        _check_linking(principal, ledger, params, body)
+        return
     if not principal.has(*WRITERS):
         raise ProblemError(403, "forbidden", "Only caseworkers and supervisors record this")
     programs: set[UUID] = set()
@@ -69,6 +72,17 @@ def _check_acting_on(
     if opening and not person.in_programs():
         return
     check_person(principal, person)
+
+
+def _check_linking(principal: Principal, ledger: Ledger, params: Params, body: Any) -> None:
+    """Two records are one person on a supervisor's or an admin's word, who must be able to see
+    both: a record the caller may not see is not found, as an unknown id is."""
+    if not principal.has("supervisor", "admin"):
+        raise ProblemError(
+            403, "forbidden", "Only a supervisor or an admin links records of one person"
+        )
+    for person in (params["participant_id"], params.get("other_id") or body.other_id):
+        check_person(principal, ledger.load(Participant, person))
 
 
 # Participants and episodes
@@ -141,12 +155,28 @@ def readable_episodes(principal: Principal, episodes: dict[str, Any]) -> dict[st
     }
 
 
-def shows_history_line(principal: Principal, event: Any) -> bool:
+def shows_history_line(principal: Principal, ledger: Ledger, event: Any) -> bool:
     """A line of a person's history, unless it says that they joined a program the caller may
-    not read (whose episode the history leaves out too)."""
+    not read (whose episode the history leaves out too), or names a record linked to theirs
+    that the caller may not see."""
+    if isinstance(event, Participant.Linked | Participant.Unlinked):
+        return bool(seen_people(principal, ledger, [event.other_id]))
     return not isinstance(event, Participant.JoinedProgram) or may_read(
         principal, {event.program_id}
     )
+
+
+def seen_people(principal: Principal, ledger: Ledger, ids: Sequence[UUID]) -> list[UUID]:
+    """Those of these people the caller may see (an id no longer known is left out too)."""
+    seen = []
+    for participant_id in ids:
+        try:
+            person = ledger.load(Participant, participant_id)
+        except NotFoundError:
+            continue
+        if may_see_person(principal, person):
+            seen.append(participant_id)
+    return seen
 
 
 # Read models

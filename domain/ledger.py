@@ -92,6 +92,9 @@ class Ledger(Application[UUID]):
     withdraw_consent = participant_commands.withdraw_consent
     withdraw_institutional_application = participant_commands.withdraw_institutional_application
     record_institutional_admission = participant_commands.record_institutional_admission
+    link_participants = participant_commands.link_participants
+    unlink_participants = participant_commands.unlink_participants
+    void_participant_entry = participant_commands.void_participant_entry
 
     open_episode = episode_commands.open_episode
     assign_caseworker = episode_commands.assign_caseworker

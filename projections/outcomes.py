@@ -154,7 +154,7 @@ class Outcomes(ReadModel):
             program, participant = self._episode(tx, text(event.originator_id))
             self._fact(tx, event, position, program, participant, indicator, detail)
 
-    @handles(Episode.EntryVoided)
+    @handles(Episode.EntryVoided, Participant.EntryVoided)
     def _voided(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
             f"UPDATE {self.t('facts')} SET voided_at = ? WHERE entry_id = ?",

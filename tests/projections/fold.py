@@ -23,7 +23,8 @@ def eid(event: Any) -> str:
 
 
 def voided_ids(events: list[Any]) -> set[str]:
-    return {str(e.event_id) for e in events if isinstance(e, Episode.EntryVoided)}
+    voids = (Episode.EntryVoided, Participant.EntryVoided)
+    return {str(e.event_id) for e in events if isinstance(e, voids)}
 
 
 def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int]]:
@@ -161,7 +162,8 @@ def outcomes(
         if isinstance(
             e, (Participant.InstitutionalApplicationWithdrawn, Participant.InstitutionalAdmission)
         ):
-            participant_facts.append(e)
+            if eid(e) not in voided:
+                participant_facts.append(e)
             continue
         if isinstance(e, Episode.ReferralMade):
             tracks[str(e.referral_id)] = e.specialist

@@ -17,6 +17,7 @@ from psycopg import sql
 from domain.base import DomainError
 from domain.episode import Episode
 from domain.ledger import Ledger
+from domain.participant import Participant
 from domain.tracks import entry_id
 from projections.caseloads import Caseloads
 from projections.follower import Follower
@@ -58,6 +59,7 @@ operation = st.one_of(
     st.tuples(st.just("final_assessment"), pick, day),
     st.tuples(st.just("void_latest"), pick),
     st.tuples(st.just("institution"), pick, st.booleans(), day),
+    st.tuples(st.just("void_institution"), pick),
     st.tuples(st.just("reassign"), pick, st.sampled_from(["cw-7", "cw-8"])),
     st.tuples(st.just("close"), pick, day),
     st.tuples(st.just("wrap_up"), pick, st.booleans()),
@@ -154,6 +156,12 @@ class Run:
                 else ledger.record_institutional_admission
             )
             record(CASEWORKER, participant, institution_kind="nursing_home", occurred_on=op[3])
+        elif kind == "void_institution":
+            participant = ledger.load(Episode, ep).participant_id
+            version = ledger.load(Participant, participant).version
+            ledger.void_participant_entry(
+                CASEWORKER, participant, entry_id(participant, version), reason="error"
+            )
         elif kind == "reassign":
             ledger.assign_caseworker(CASEWORKER, ep, caseworker=op[2], occurred_on=DAYS[-1])
         elif kind == "wrap_up":  # end the stays, maybe the final monitoring, then close
