@@ -1,4 +1,5 @@
-"""Commands on programs (admin): define one under a code of its own, revise its targets."""
+"""Commands on programs (admin): define one under a code of its own, revise its targets, add
+services to its catalogue, define the cohort an indicator is counted on."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from domain.program import (
     ProgramCodeTakenError,
     program_id_for,
 )
-from domain.vocabulary import Financing
+from domain.vocabulary import Financing, Indicator, Residence, TargetGroup
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -69,4 +70,64 @@ def revise_targets(
         "revise_targets",
         {"program_id": program_id, "targets": targets, "reason": reason},
         lambda p, today: p.revise_targets(targets, reason, ctx.actor, today),
+    )
+
+
+def add_service(
+    ledger: Ledger,
+    ctx: Context,
+    program_id: UUID,
+    *,
+    kind: str,
+    name: str,
+    unit: str,
+    indicator: Indicator | None = None,
+    occurred_on: date | None = None,
+) -> CommandResult:
+    """Add a service of the program's own to its catalogue, from `occurred_on` (default today)."""
+    return ledger.change(
+        ctx,
+        Program,
+        program_id,
+        "add_service",
+        {
+            "program_id": program_id,
+            "kind": kind,
+            "name": name,
+            "unit": unit,
+            "indicator": indicator,
+            "occurred_on": occurred_on,
+        },
+        lambda p, today: p.add_service(
+            kind, name, unit, indicator, occurred_on or today, ctx.actor, today
+        ),
+    )
+
+
+def define_cohort(
+    ledger: Ledger,
+    ctx: Context,
+    program_id: UUID,
+    *,
+    indicator: Indicator,
+    prior_residence: list[Residence],
+    target_groups: list[TargetGroup],
+    reason: str,
+) -> CommandResult:
+    """Count `indicator` on a cohort of the program's participants; replaces the one before."""
+    return ledger.change(
+        ctx,
+        Program,
+        program_id,
+        "define_cohort",
+        {
+            "program_id": program_id,
+            "indicator": indicator,
+            "prior_residence": prior_residence,
+            "target_groups": target_groups,
+            "reason": reason,
+        },
+        lambda p, today: p.define_cohort(
+            indicator, prior_residence, target_groups, reason, ctx.actor, today
+        ),
     )
