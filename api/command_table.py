@@ -128,7 +128,8 @@ def _course(to: str) -> Call:
 COMMANDS: list[Command] = [
     Command(
         "deliver_service", EP + "/services", b.ServiceBody, "episode",
-        Call("deliver_service"), "Record a delivered service",
+        Call("deliver_service"),
+        "Record a delivered service, of a built-in kind or of the program's catalogue",
     ),
     Command(
         "define_program", "/v1/programs", b.ProgramBody, "admin",
@@ -137,6 +138,16 @@ COMMANDS: list[Command] = [
     Command(
         "revise_targets", "/v1/programs/{program_id}/targets", b.TargetsBody, "admin",
         Call("revise_targets"), "Revise a program's targets",
+    ),
+    Command(
+        "add_service", "/v1/programs/{program_id}/services", b.CatalogueServiceBody, "admin",
+        Call("add_service"),
+        "Add a service of the program's own to its catalogue (kind, unit, indicator it feeds)",
+    ),
+    Command(
+        "define_cohort", "/v1/programs/{program_id}/cohorts", b.CohortBody, "admin",
+        Call("define_cohort"),
+        "Define (or replace) the cohort an indicator is counted on",
     ),
     Command(
         "register_facility", "/v1/facilities", b.FacilityBody, "admin",
@@ -249,7 +260,8 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "assign_mentor", EP + "/mentors", b.MentorBody, "episode",
-        Call("assign_mentor"), "Assign a mentor (a pseudonymous reference)",
+        Call("assign_mentor"),
+        "Assign a mentor: a participant (mentor_participant_id) or staff (mentor_staff)",
     ),
     Command(
         "void_entry", EP + "/entries/{event_id}/void", b.VoidBody, "episode",

@@ -86,7 +86,7 @@ def test_an_episode_from_intake_to_closure_and_what_everyone_then_reads(api: Api
     history = api.get(ep + "/history").json()["items"]
     wrong_id = next(i["event_id"] for i in history if i["version"] == wrong["version"])
     post(f"{ep}/entries/{wrong_id}/void", {"reason": "entered for the wrong person"})
-    post(ep + "/mentors", {"mentor_ref": "volunteer-12", "occurred_on": day(8)})
+    post(ep + "/mentors", {"mentor_staff": "volunteer-12", "occurred_on": day(8)})
     post(
         f"{ep}/placements/{placement}/end",
         {"destination": "training_apartment", "occurred_on": day(7)},
