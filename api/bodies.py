@@ -163,6 +163,16 @@ class ProgramBody(Body):
     period_end: Day
     targets: dict[Indicator, Count] = Field(default_factory=dict)
     course_start_limit_days: Annotated[int, Field(ge=1, le=365), WholeNumber] = 5
+    services: list[CatalogueServiceBody] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Services of the program's own, added as it is defined",
+    )
+    cohorts: list[CohortBody] = Field(
+        default_factory=list,
+        max_length=len(Indicator),
+        description="Cohorts of its indicators, defined as it is defined",
+    )
 
 
 class TargetsBody(Body):
@@ -337,3 +347,4 @@ class CloseBody(Dated):
 
 
 CorrectionBody.model_rebuild()
+ProgramBody.model_rebuild()

@@ -32,7 +32,8 @@ Who = Literal["admin", "writer", "episode", "participant", "new_episode"]
 class Call:
     """A Ledger method, called with the path's ids in order and the body's fields as keywords.
 
-    A field that is itself a body (personal data) is passed as the fields it was sent with."""
+    A field that is itself a body (personal data), or a list of bodies (a program's services), is
+    passed as the fields it was sent with."""
 
     method: str
     # Keywords the command implies (which answer to a referral), beside the body's.
@@ -56,6 +57,8 @@ class Call:
             return self.none_as[name]
         if isinstance(value, BaseModel):
             return value.model_dump(exclude_none=True)
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            return [item.model_dump(exclude_none=True) for item in value]
         return value
 
 

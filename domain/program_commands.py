@@ -3,8 +3,9 @@ services to its catalogue, define the cohort an indicator is counted on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.commands import CommandResult, Context, Decision
@@ -31,7 +32,12 @@ def define_program(
     period_end: date,
     targets: dict[str, int],
     course_start_limit_days: int = DEFAULT_COURSE_START_LIMIT_DAYS,
+    services: Sequence[Mapping[str, Any]] = (),
+    cohorts: Sequence[Mapping[str, Any]] = (),
 ) -> CommandResult:
+    """Define a program, with its own services and its cohorts if given (each as the fields of
+    `add_service` and `define_cohort`), all recorded at once."""
+
     def decide(today: date) -> Decision:
         if program_id_for(code) in ledger.repository:
             raise ProgramCodeTakenError(f"program code {code!r} is taken")
@@ -46,6 +52,25 @@ def define_program(
             by=ctx.actor,
             today=today,
         )
+        for service in services:
+            program.add_service(
+                service["kind"],
+                service["name"],
+                service["unit"],
+                service.get("indicator"),
+                service.get("occurred_on") or today,
+                ctx.actor,
+                today,
+            )
+        for cohort in cohorts:
+            program.define_cohort(
+                cohort["indicator"],
+                cohort.get("prior_residence", []),
+                cohort.get("target_groups", []),
+                cohort["reason"],
+                ctx.actor,
+                today,
+            )
         return Decision(program.id, program.version, (program,))
 
     arguments = {
@@ -57,6 +82,11 @@ def define_program(
         "targets": targets,
         "course_start_limit_days": course_start_limit_days,
     }
+    # Named only when given: a body without them keeps the fingerprint it always had.
+    if services:
+        arguments["services"] = list(services)
+    if cohorts:
+        arguments["cohorts"] = list(cohorts)
     return ledger.execute(ctx, "define_program", arguments, decide)
 
 

@@ -173,3 +173,35 @@ def test_only_an_admin_adds_services_and_defines_cohorts(api: Api) -> None:
                 assert refused.json()["code"] == "forbidden"
                 assert "admin" in refused.json()["title"]
     assert api.log_head() == head
+
+
+def test_a_program_defined_with_its_services_and_cohorts_offers_them_at_once(api: Api) -> None:
+    world = a_world(api)
+    cohort = {"indicator": "housed", "target_groups": ["homeless"], "reason": "who it is for"}
+    body = {
+        "code": "CAT",
+        "name": "With a catalogue",
+        "financing": "grant",
+        "period_start": day(30),
+        "period_end": day(-300),
+        "services": [PEER_GROUP, {"kind": "laundry", "name": "Laundry", "unit": "load"}],
+        "cohorts": [cohort],
+    }
+    defined = api.post("/v1/programs", body, role="admin")
+    assert defined.status_code == 201, defined.text
+    assert defined.json()["version"] == 4
+    program = api.ledger.load(Program, UUID(defined.json()["id"]))
+    assert sorted(program.catalogue) == ["laundry", "peer_group"]
+    assert program.catalogue["laundry"]["indicator"] is None
+    assert program.cohorts == {"housed": {"prior_residence": [], "target_groups": ["homeless"]}}
+    # Still the others' own: the first program does not offer them.
+    head = api.log_head()
+    assert (
+        api.post(f"/v1/episodes/{world.episode}/services", _service("laundry")).status_code == 422
+    )
+    # One refused entry refuses the whole program: nothing of it is written.
+    twice = {**body, "code": "CAT2", "services": [PEER_GROUP, PEER_GROUP]}
+    refused = api.post("/v1/programs", twice, role="admin")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "service_in_catalogue"
+    assert api.log_head() == head

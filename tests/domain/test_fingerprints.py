@@ -222,6 +222,22 @@ KNOWN: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
         "869fd0576da8e4d52f9dd5e737653f9ce23d9c28a51d1289ba0033708ffa685b",
     ),
     (
+        "define_program",
+        (),
+        # With services and cohorts of its own (issue 19); without them, the pins above hold.
+        {
+            "code": "CAT",
+            "name": "Catalogue",
+            "financing": "grant",
+            "period_start": date(2024, 1, 1),
+            "period_end": date(2024, 12, 31),
+            "targets": {},
+            "services": [{"kind": "laundry", "name": "Laundry", "unit": "load"}],
+            "cohorts": [{"indicator": "housed", "target_groups": ["homeless"], "reason": "why"}],
+        },
+        "e54d83b979290cdbb1d1821234afb512817fbe9e797e416fa7740e4228659edc",
+    ),
+    (
         "add_service",
         (PROGRAM,),
         {
