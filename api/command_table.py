@@ -33,7 +33,8 @@ Who = Literal["admin", "writer", "episode", "participant", "new_episode", "link"
 class Call:
     """A Ledger method, called with the path's ids in order and the body's fields as keywords.
 
-    A field that is itself a body (personal data) is passed as the fields it was sent with."""
+    A field that is itself a body (personal data), or a list of bodies (a program's services), is
+    passed as the fields it was sent with."""
 
     method: str
     # Keywords the command implies (which answer to a referral), beside the body's.
@@ -57,6 +58,8 @@ class Call:
             return self.none_as[name]
         if isinstance(value, BaseModel):
             return value.model_dump(exclude_none=True)
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            return [item.model_dump(exclude_none=True) for item in value]
         return value
 
 
@@ -129,7 +132,8 @@ def _course(to: str) -> Call:
 COMMANDS: list[Command] = [
     Command(
         "deliver_service", EP + "/services", b.ServiceBody, "episode",
-        Call("deliver_service"), "Record a delivered service",
+        Call("deliver_service"),
+        "Record a delivered service, of a built-in kind or of the program's catalogue",
     ),
     Command(
         "define_program", "/v1/programs", b.ProgramBody, "admin",
@@ -138,6 +142,16 @@ COMMANDS: list[Command] = [
     Command(
         "revise_targets", "/v1/programs/{program_id}/targets", b.TargetsBody, "admin",
         Call("revise_targets"), "Revise a program's targets",
+    ),
+    Command(
+        "add_service", "/v1/programs/{program_id}/services", b.CatalogueServiceBody, "admin",
+        Call("add_service"),
+        "Add a service of the program's own to its catalogue (kind, unit, indicator it feeds)",
+    ),
+    Command(
+        "define_cohort", "/v1/programs/{program_id}/cohorts", b.CohortBody, "admin",
+        Call("define_cohort"),
+        "Define (or replace) the cohort an indicator is counted on",
     ),
     Command(
         "register_facility", "/v1/facilities", b.FacilityBody, "admin",
@@ -266,7 +280,8 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "assign_mentor", EP + "/mentors", b.MentorBody, "episode",
-        Call("assign_mentor"), "Assign a mentor (a pseudonymous reference)",
+        Call("assign_mentor"),
+        "Assign a mentor: a participant (mentor_participant_id) or staff (mentor_staff)",
     ),
     Command(
         "void_entry", EP + "/entries/{event_id}/void", b.VoidBody, "episode",

@@ -60,6 +60,15 @@ def check_command(
         _check_acting_on(principal, ledger, params["participant_id"], opening=False)
     if any(not principal.covers(program) for program in programs):
         raise _not_yours()
+    for field in OTHER_PERSON_FIELDS:
+        named = getattr(body, field, None)
+        if named is not None:
+            _check_acting_on(principal, ledger, named, opening=False)
+
+
+# Body fields naming a person other than the one acted on (a mentor who is a participant):
+# naming them needs the right to see them, and one the caller may not see is not found.
+OTHER_PERSON_FIELDS = ("mentor_participant_id",)
 
 
 def _check_acting_on(

@@ -145,10 +145,18 @@ def refusal(error: Exception) -> tuple[dict[str, Any], dict[str, str] | None] | 
     return None
 
 
+# How to fix what a domain rule refused, where the fix is another request.
+HINTS = {
+    "service_not_offered": "A program's own kinds are added with"
+    " POST /v1/programs/{program_id}/services (admin).",
+}
+
+
 def _described(error: Exception, status: int, code: str) -> dict[str, Any]:
     """A problem titled by the first line of the error class's docstring."""
     title = (type(error).__doc__ or type(error).__name__).strip().splitlines()[0]
-    return problem_content(status, code, title, str(error))
+    hint = HINTS.get(code)
+    return problem_content(status, code, title, f"{error}. {hint}" if hint else str(error))
 
 
 def erasure_problem(error: KeyNotDestroyedError | ErasureNotListedError) -> ProblemError:

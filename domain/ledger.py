@@ -81,6 +81,8 @@ class Ledger(Application[UUID]):
 
     define_program = program_commands.define_program
     revise_targets = program_commands.revise_targets
+    add_service = program_commands.add_service
+    define_cohort = program_commands.define_cohort
 
     register_facility = facility_commands.register_facility
     change_capacity = facility_commands.change_capacity

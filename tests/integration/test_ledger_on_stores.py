@@ -116,6 +116,23 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
     world = a_world(ledger, capacity=2)
     ep, cw = world.episode, CASEWORKER
     ledger.revise_targets(ADMIN, world.program, targets={"housed": 60}, reason="grant amended")
+    ledger.add_service(
+        ADMIN,
+        world.program,
+        kind="peer_group",
+        name="Peer group",
+        unit="meeting",
+        indicator="skill_events",
+        occurred_on=MARCH,
+    )
+    ledger.define_cohort(
+        ADMIN,
+        world.program,
+        indicator="housed",
+        prior_residence=["street"],
+        target_groups=[],
+        reason="who the grant is for",
+    )
     ledger.change_capacity(ADMIN, world.facility, capacity=3, reason="new room", occurred_on=MARCH)
     ledger.correct_personal_data(
         cw, world.participant, changes={"phone": "+7 900"}, reason="new phone", occurred_on=MARCH
@@ -154,6 +171,9 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
         cw, ep, kind="home_care", quantity=3, settlement="Bredy", occurred_on=APRIL
     )
     ledger.void_entry(cw, ep, entry_id(ep, service.version), reason="wrong person")
+    ledger.deliver_service(
+        cw, ep, kind="peer_group", quantity=1, settlement="Bredy", occurred_on=APRIL
+    )
     ledger.assign_mentor(cw, ep, mentor_staff="volunteer-3", occurred_on=APRIL)
     ledger.close_episode(
         Context(Actor("cw-7", "caseworker"), idempotency_key="close-1"),
@@ -162,10 +182,6 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
         destination="independent_living",
         occurred_on=APRIL,
     )
-    program = ledger.load(Program, world.program)
-    program.add_service("food_set", "Food set", "set", "skill_events", MARCH, ADMIN.actor, TODAY)
-    program.define_cohort("housed", ["orphan_care"], [], "grant terms", ADMIN.actor, TODAY)
-    ledger.save(program)
     participant = ledger.load(Participant, world.participant)
     same_person = uuid4()
     participant.link(same_person, "same SNILS", ADMIN.actor, TODAY)
