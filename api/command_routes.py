@@ -128,9 +128,17 @@ class CommandRoutes:
     No other route's template matches a command's path (tests/api/test_command_requests.py),
     so FastAPI would answer such a request the same way."""
 
-    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Any]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        handlers: Mapping[Any, Any],
+        reads: Callable[[Scope], bool] = lambda scope: False,
+    ) -> None:
+        """`reads(scope)`: whether a read of the application answers this request, which then
+        goes on to it (a list read on a command's path: `GET /v1/programs`)."""
         self.app = app
         self.handlers = handlers
+        self.reads = reads
         self.routes = [(c.pattern("[^/]+"), c, endpoint(c)) for c in COMMANDS]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -138,6 +146,8 @@ class CommandRoutes:
             path = _route_path(scope)
             for pattern, command, serve in self.routes:
                 found = pattern.fullmatch(path)
+                if found and scope["method"] != "POST" and self.reads(scope):
+                    break
                 if found:
                     scope["path_params"] = found.groupdict()
                     scope["route"] = command  # its `path` template labels metrics and logs
@@ -191,10 +201,10 @@ def document(app: FastAPI) -> None:
     def with_commands() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = framework()
-            schema["paths"] = {
-                **{c.path: {"post": _operation(c)} for c in COMMANDS},
-                **schema["paths"],
-            }
+            paths = {c.path: {"post": _operation(c)} for c in COMMANDS}
+            for path, operations in schema["paths"].items():  # a read may share a command's path
+                paths.setdefault(path, {}).update(operations)
+            schema["paths"] = paths
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(_body_schemas())
             schemas.setdefault("Answer", Answer.model_json_schema(mode="serialization"))
