@@ -86,6 +86,12 @@ def _state_text_rule(schema: dict[str, Any]) -> None:
             branch["pattern"] = URL_TEXT
 
 
+def _best_match(app: FastAPI, scope: Scope) -> Match:
+    """How the application's own routes match a request: fully, by path alone, or not."""
+    matches = {route.matches(scope)[0] for route in app.router.routes}
+    return next((m for m in (Match.FULL, Match.PARTIAL) if m in matches), Match.NONE)
+
+
 def create_app(settings: Settings | None = None) -> LedgerApp:
     """Build the HTTP application for the given settings (from the environment by default)."""
     settings = settings or Settings()
@@ -107,9 +113,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
         commands = command_routes.CommandRoutes(
             batch.BatchTurns(app.framework),
             app.exception_handlers,
-            reads=lambda scope: any(
-                route.matches(scope)[0] == Match.FULL for route in app.router.routes
-            ),
+            reads=lambda scope: _best_match(app, scope),
         )
         return observability.observed(app, commands, metrics, settings.max_body_bytes)
 

@@ -14,7 +14,7 @@ from api.auth import Principal
 from api.deps import authenticate, components
 from api.model_reads import MinPosition, reading_of
 from api.problems import PROBLEMS
-from api.read_params import PROGRAM_REF, KnownAt, ProgramPath, program_id_of
+from api.read_params import PROGRAM_CODE, KnownAt, ProgramPath, program_id_of
 from domain.program import Program
 
 _STEP = "215169e2-43f3-50c4-a5ee-ae5129360613"  # program_id_for("STEP")
@@ -126,7 +126,9 @@ def router() -> APIRouter:
         principal: Annotated[Principal, Depends(authenticate)],
         code: Annotated[
             str | None,
-            Query(pattern=PROGRAM_REF, description="Only the program of this code (any case)"),
+            Query(
+                pattern=f"^{PROGRAM_CODE}$", description="Only the program of this code (any case)"
+            ),
         ] = None,
         min_position: MinPosition = None,
     ) -> ProgramList:

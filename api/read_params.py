@@ -33,7 +33,8 @@ Cursor = Annotated[
 
 # A program's id (a dashed UUID) or its code, as ProgramBody's `code` allows it. A code spelled
 # like a dashed UUID is taken as the id: ids are what the API hands out.
-PROGRAM_REF = rf"^(?:{CANONICAL_UUID.pattern}|[A-Za-z0-9][A-Za-z0-9_.-]{{0,63}})$"
+PROGRAM_CODE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+PROGRAM_REF = rf"^(?:{CANONICAL_UUID.pattern}|{PROGRAM_CODE})$"
 _PROGRAM_REF_TEXT = "A program's id (dashed UUID) or its code (case-insensitive, e.g. STEP)"
 ProgramRef = Annotated[str, Query(pattern=PROGRAM_REF, description=_PROGRAM_REF_TEXT)]
 ProgramRefOrAll = Annotated[

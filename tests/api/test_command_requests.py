@@ -98,9 +98,14 @@ def test_no_other_route_answers_on_a_command_path(api: Api) -> None:
                 ), (command.path, route.path)
 
 
-def test_other_methods_on_a_list_path_are_not_allowed(api: Api) -> None:
-    answer = api.http.put("/v1/programs", headers=api.as_("admin"))
-    assert (answer.status_code, answer.json()["code"]) == (405, "method_not_allowed")
+def test_other_methods_on_a_list_path_are_not_allowed_naming_the_read_and_the_command(
+    api: Api,
+) -> None:
+    for path in sorted(LISTS):
+        for method in ("PUT", "DELETE", "OPTIONS"):
+            answer = api.http.request(method, path, headers=api.as_("admin"))
+            assert (answer.status_code, answer.json()["code"]) == (405, "method_not_allowed")
+            assert answer.headers["allow"] == "GET, POST"
 
 
 def test_the_api_description_gives_every_command_its_ids_and_body(api: Api) -> None:

@@ -432,3 +432,12 @@ def test_odd_ids_in_a_path_are_refused_as_problems(api: Api, world: World, path:
     response = api.http.get(path, headers=api.as_("admin"))
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_program_as_known_at_the_edges_of_time_answers_without_failing(
+    api: Api, world: World
+) -> None:
+    for moment in ("9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59Z"):
+        assert ok(api.get(f"/v1/programs/{OWN}", known_at=moment))["code"] == OWN
+    for moment in ("0001-01-01T00:00:00+23:59", "0001-01-01T00:00:00Z"):
+        refused(api.get(f"/v1/programs/{OWN}", known_at=moment), 404, "not_found")
