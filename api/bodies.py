@@ -185,6 +185,11 @@ class FacilityBody(Dated):
     name: Text
     settlement: Text
     capacity: Capacity
+    programs: list[Id] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The programs whose participants it takes (ids); none: shared by all",
+    )
 
 
 class CapacityBody(Dated):

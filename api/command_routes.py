@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Principal
@@ -85,8 +86,14 @@ def endpoint(command: Command) -> Endpoint:
     return route
 
 
-async def _not_allowed(request: Request) -> Response:
-    raise HTTPException(405, headers={"Allow": "POST"})
+def _not_allowed(allow: str) -> Endpoint:
+    async def refuse(request: Request) -> Response:
+        raise HTTPException(405, headers={"Allow": allow})
+
+    return refuse
+
+
+_POST_ONLY, _GET_OR_POST = _not_allowed("POST"), _not_allowed("GET, POST")
 
 
 def _path_params(request: Request, names: list[str]) -> Params:
@@ -128,9 +135,17 @@ class CommandRoutes:
     No other route's template matches a command's path (tests/api/test_command_requests.py),
     so FastAPI would answer such a request the same way."""
 
-    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Any]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        handlers: Mapping[Any, Any],
+        reads: Callable[[Scope], Match] = lambda scope: Match.NONE,
+    ) -> None:
+        """`reads(scope)`: how a read of the application matches the request; one that answers
+        it (a list read on a command's path: `GET /v1/programs`) gets it."""
         self.app = app
         self.handlers = handlers
+        self.reads = reads
         self.routes = [(c.pattern("[^/]+"), c, endpoint(c)) for c in COMMANDS]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -138,12 +153,19 @@ class CommandRoutes:
             path = _route_path(scope)
             for pattern, command, serve in self.routes:
                 found = pattern.fullmatch(path)
-                if found:
-                    scope["path_params"] = found.groupdict()
-                    scope["route"] = command  # its `path` template labels metrics and logs
-                    answer = serve if scope["method"] == "POST" else _not_allowed
-                    await self._serve(answer, scope, receive, send)
-                    return
+                if not found:
+                    continue
+                answer = serve
+                if scope["method"] != "POST":
+                    read = self.reads(scope)
+                    if read == Match.FULL:
+                        break
+                    # A read on the same path (a list) is another method it allows.
+                    answer = _GET_OR_POST if read == Match.PARTIAL else _POST_ONLY
+                scope["path_params"] = found.groupdict()
+                scope["route"] = command  # its `path` template labels metrics and logs
+                await self._serve(answer, scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
     async def _serve(self, serve: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
@@ -191,10 +213,10 @@ def document(app: FastAPI) -> None:
     def with_commands() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = framework()
-            schema["paths"] = {
-                **{c.path: {"post": _operation(c)} for c in COMMANDS},
-                **schema["paths"],
-            }
+            paths = {c.path: {"post": _operation(c)} for c in COMMANDS}
+            for path, operations in schema["paths"].items():  # a read may share a command's path
+                paths.setdefault(path, {}).update(operations)
+            schema["paths"] = paths
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(_body_schemas())
             schemas.setdefault("Answer", Answer.model_json_schema(mode="serialization"))

@@ -110,7 +110,7 @@ class Command:
         if "participant_id" in params or self.name == "register_participant":
             return f"/v1/participants/{params.get('participant_id', result.id)}"
         if "facility_id" in params or self.name == "register_facility":
-            return f"/v1/facilities/{params.get('facility_id', result.id)}/occupancy"
+            return f"/v1/facilities/{params.get('facility_id', result.id)}"
         return f"/v1/programs/{params.get('program_id', result.id)}"
 
 

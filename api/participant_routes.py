@@ -12,11 +12,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from api import history, policy
 from api.auth import Principal
 from api.deps import authenticate, components, request_id
+from api.episode_routes import EpisodeList, episode_page
 from api.history import HistoryCursor, Stream, plain
+from api.model_reads import MinPosition
 from api.problems import PROBLEMS
-from api.read_params import KnownAt, Limit
+from api.read_params import Cursor, KnownAt, Limit
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
+from projections.directory import EpisodeFilter
 
 Reason = Annotated[
     str | None,
@@ -99,6 +102,27 @@ def router() -> APIRouter:
         )  # fmt: skip
         record_access(request, principal, participant_id, "history", personal, reason)
         return answer
+
+    @participants.get(
+        "/v1/participants/{participant_id}/episodes",
+        operation_id="participant_episodes",
+        response_model=EpisodeList,
+    )
+    def participant_episodes(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        participant_id: UUID,
+        min_position: MinPosition = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
+    ) -> EpisodeList:
+        """The person's episodes in the programs you may read, in the order recorded (read
+        recorded); a person you may not see is not found."""
+        _person(components(request).ledger, principal, participant_id, None)
+        which = EpisodeFilter(programs=policy.programs_shown(principal), participant=participant_id)
+        found = episode_page(request, which, limit, cursor, min_position)
+        record_access(request, principal, participant_id, "episodes", False, None)
+        return found
 
     return participants
 

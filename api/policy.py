@@ -188,6 +188,47 @@ def seen_people(principal: Principal, ledger: Ledger, ids: Sequence[UUID]) -> li
     return seen
 
 
+# Lookups: programs, facilities, lists of episodes
+
+
+def programs_shown(principal: Principal) -> frozenset[UUID] | None:
+    """The programs whose entries a caller may look up: admins every one (None), anyone else
+    those their token names."""
+    return None if principal.has("admin") or principal.all_programs else principal.programs
+
+
+def check_program(principal: Principal, program_id: UUID) -> None:
+    """Any role reads a program it covers (admins any), as a report of it (`check_report`)."""
+    if not _covers(principal, program_id):
+        raise _not_yours()
+
+
+def check_facilities(principal: Principal, program: UUID | None = None) -> None:
+    """Facilities and their free beds: whoever reads occupancy; a program asked for, if theirs."""
+    check_occupancy(principal)
+    if program is not None:
+        check_program(principal, program)
+
+
+def shows_facility(principal: Principal, programs: Sequence[str]) -> bool:
+    """A facility shared by every program (none named), or serving one the caller covers."""
+    return not programs or any(_covers(principal, UUID(p)) for p in programs)
+
+
+def check_facility(principal: Principal, programs: Sequence[str]) -> None:
+    if not shows_facility(principal, programs):
+        raise _not_yours()
+
+
+def check_episode_list(principal: Principal, program: UUID | None) -> frozenset[UUID] | None:
+    """Listing episodes is reading them: record readers, a program asked for if they may read
+    it. Answers the programs the list is kept to (None: any)."""
+    check_record_reader(principal)
+    if program is not None and not may_read(principal, {program}):
+        raise _not_yours()
+    return programs_shown(principal)
+
+
 # Read models
 
 

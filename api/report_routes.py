@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import MAXYEAR, UTC, datetime
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -15,7 +14,7 @@ from api.bodies import Day
 from api.deps import authenticate, components
 from api.model_reads import MinPosition, answer, reading_of
 from api.problems import PROBLEMS, ProblemError
-from api.read_params import Cursor, KnownAt, Limit, page
+from api.read_params import Cursor, KnownAt, Limit, ProgramRef, known_program, page, program_id_of
 from domain.vocabulary import TargetGroup
 from projections.read_your_writes import wait_for
 from projections.services import DIMENSIONS
@@ -40,7 +39,7 @@ def router() -> APIRouter:
     def outcomes(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
-        program: UUID,
+        program: ProgramRef,
         start: Annotated[Day, Query(alias="from")],
         end: Annotated[Day, Query(alias="to")],
         target_group: TargetGroup | None = None,
@@ -49,7 +48,8 @@ def router() -> APIRouter:
     ) -> Response:
         """Indicator counts against targets; each counted participant with the proving event ids
         (left out for analysts). `known_at` answers exactly what the report said at that moment."""
-        policy.check_report(principal, program)
+        policy.check_report(principal, program_id_of(program))
+        program_id = known_program(components(request).ledger, program)
         model, opening = reading_of(request, "outcomes", min_position)
         if known_at:
             known_at = in_utc(known_at)
@@ -61,7 +61,7 @@ def router() -> APIRouter:
         with opening as reading:
             try:
                 report = model.report(  # type: ignore[attr-defined]
-                    reading, program, start, end, target_group, known_at
+                    reading, program_id, start, end, target_group, known_at
                 )
             except LookupError as error:
                 raise ProblemError(404, "not_found", str(error)) from None
@@ -83,7 +83,7 @@ def router() -> APIRouter:
         return answer(
             request,
             {
-                "program": program,
+                "program": program_id,
                 "from": start,
                 "to": end,
                 "target_group": target_group,
@@ -99,7 +99,7 @@ def router() -> APIRouter:
     def services(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
-        program: UUID,
+        program: ProgramRef,
         start: Annotated[Day | None, Query(alias="from")] = None,
         end: Annotated[Day | None, Query(alias="to")] = None,
         by: Annotated[
@@ -110,17 +110,18 @@ def router() -> APIRouter:
         cursor: Cursor = None,
     ) -> Response:
         """Services and quantities per kind, settlement, month (and staff) of a program."""
-        policy.check_report(principal, program)
+        policy.check_report(principal, program_id_of(program))
+        program_id = known_program(components(request).ledger, program)
         dimensions = tuple(dict.fromkeys(d for d in by.split(",") if d in DIMENSIONS))
         model, opening = reading_of(request, "services", min_position)
         with opening as reading:
-            cells = model.report(reading, program, start, end, dimensions)  # type: ignore[attr-defined]
+            cells = model.report(reading, program_id, start, end, dimensions)  # type: ignore[attr-defined]
         rows = [{**c.dimensions, "services": c.services, "quantity": c.quantity} for c in cells]
         items, following = page(rows, limit, cursor)
         return answer(
             request,
             {
-                "program": program,
+                "program": program_id,
                 "by": list(dimensions),
                 "rows": items,
                 "next_cursor": following,

@@ -226,3 +226,50 @@ def outcomes(
         },
     )
     return {indicator: dict(by_participant) for indicator, by_participant in found.items()}
+
+
+def directory(events: list[Any]) -> dict[str, Any]:
+    """Programs by code, facilities by id, episodes in the order opened, and filtered lists."""
+    programs = sorted(
+        (
+            (str(e.originator_id), e.code, e.course_start_limit_days)
+            for e in events
+            if isinstance(e, Program.Defined)
+        ),
+        key=lambda p: p[1].lower(),
+    )
+    facilities = sorted(
+        (
+            str(e.originator_id),
+            e.name,
+            e.kind,
+            e.settlement,
+            tuple(sorted(str(p) for p in e.programs)),
+        )
+        for e in events
+        if isinstance(e, Facility.Registered)
+    )
+    episodes: dict[str, list[Any]] = {}
+    for e in events:
+        ep = str(e.originator_id)
+        if isinstance(e, Episode.Opened):
+            episodes[ep] = [
+                ep,
+                str(e.program_id),
+                str(e.participant_id),
+                e.caseworker,
+                e.occurred_on,
+                None,
+            ]
+        elif isinstance(e, Episode.CaseworkerAssigned):
+            episodes[ep][3] = e.caseworker
+        elif isinstance(e, Episode.Closed):
+            episodes[ep][5] = e.occurred_on
+    rows = [tuple(row) for row in episodes.values()]
+    return {
+        "programs": programs,
+        "facilities": facilities,
+        "episodes": rows,
+        "open": [row for row in rows if row[5] is None],
+        "closed_of_cw-8": [row for row in rows if row[5] is not None and row[3] == "cw-8"],
+    }

@@ -20,19 +20,20 @@ from domain.ledger import Ledger
 from domain.participant import Participant
 from domain.tracks import entry_id
 from projections.caseloads import Caseloads
+from projections.directory import Directory, EpisodeFilter
 from projections.follower import Follower
 from projections.occupancy import Occupancy
 from projections.outcomes import Outcomes
 from projections.rebuild import rebuild
 from projections.services import Services
 from tests.conftest_stores import TODAY
-from tests.integration.scenario import CASEWORKER, a_facility, a_world, an_episode
+from tests.integration.scenario import ADMIN, CASEWORKER, a_facility, a_world, an_episode
 from tests.projections import fold
 from tests.projections.conftest import Stores, open_stores
 
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 DAYS = [date(2024, 3, 1) + timedelta(days=n) for n in range(0, 90, 3)]
-MODELS = (Caseloads, Occupancy, Outcomes, Services)
+MODELS = (Caseloads, Directory, Occupancy, Outcomes, Services)
 
 day = st.sampled_from(DAYS)
 pick = st.integers(0, 50)
@@ -77,6 +78,15 @@ class Run:
         self.program = world.program
         self.episodes = [world.episode] + [an_episode(ledger, world.program) for _ in range(3)]
         self.facilities = [world.facility, a_facility(ledger, capacity=1)]
+        ledger.register_facility(  # one that serves the program (the others serve every one)
+            ADMIN,
+            kind="training_apartment",
+            name="Flat",
+            settlement="Bredy",
+            capacity=2,
+            occurred_on=DAYS[0],
+            programs=[self.program],
+        )
         self.items: dict[str, list[Any]] = {"placement": [], "course": [], "referral": []}
         self.live = {model.name: model(stores.read) for model in MODELS}
         for model in self.live.values():
@@ -222,11 +232,14 @@ class Run:
                 for i in report.indicators
                 if i.evidence
             }
+        with models["directory"].reading() as r:
+            directory = _directory(models["directory"], r)
         return {
             "services": services,
             "occupancy": occupancy,
             "caseloads": caseloads,
             "outcomes": outcomes,
+            "directory": directory,
         }
 
     def folded(self) -> dict[str, Any]:
@@ -247,7 +260,32 @@ class Run:
             "outcomes": {
                 k: v for k, v in fold.outcomes(events, str(self.program), *YEAR).items() if v
             },
+            "directory": fold.directory(events),
         }
+
+
+def _directory(model: Any, reading: Any) -> dict[str, Any]:
+    """What the directory lists, in the fold's shapes: every program, facility and episode, and
+    the episodes each filter finds."""
+
+    def episodes(**which: Any) -> list[tuple[Any, ...]]:
+        return [
+            (e.episode_id, e.program_id, e.participant_id, e.caseworker, e.opened_on, e.closed_on)
+            for e in model.episodes(reading, EpisodeFilter(**which), 0, 10_000)
+        ]
+
+    return {
+        "programs": [
+            (p.program_id, p.code, p.course_start_limit_days) for p in model.programs(reading)
+        ],
+        "facilities": sorted(
+            (f.facility_id, f.name, f.kind, f.settlement, tuple(f.programs))
+            for f in model.facilities(reading)
+        ),
+        "episodes": episodes(),
+        "open": episodes(status="open"),
+        "closed_of_cw-8": episodes(status="closed", caseworker="cw-8"),
+    }
 
 
 def check_agreement(stores: Stores, operations: list[tuple[Any, ...]]) -> None:
