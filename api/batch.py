@@ -119,7 +119,7 @@ async def _batch_item(request: Request, principal: Principal, item: BatchItem) -
         if refused is None:
             raise
         return _refused(refused[0])
-    answer = Answer(id=result.id, version=result.version, position=result.position)
+    answer = Answer.of(result)
     return BatchResult(status=200 if result.replayed else 201, result=answer)
 
 
