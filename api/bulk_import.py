@@ -292,7 +292,12 @@ def _services(
         episode = ledger.load(Episode, episode_id, saved_again=True)
         for unit.at, body in services:
             episode.deliver_service(
-                body.kind, body.quantity, body.settlement, body.occurred_on, ctx.actor, today
+                body.kind,
+                body.quantity,
+                body.settlement,
+                body.occurred_on or today,
+                ctx.actor,
+                today,
             )
         return Decision(episode_id, episode.version, (episode,))
 

@@ -29,6 +29,7 @@ from api.bodies import CANONICAL_UUID, Body
 from api.command_headers import DOCUMENTED, expected_version, idempotency_key
 from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
+from api.field_hints import with_hints
 from api.on_loop import run_on_loop
 from api.policy import check_command
 from api.problems import PROBLEM_SCHEMA, PROBLEMS
@@ -109,7 +110,7 @@ def endpoint(command: Command) -> Endpoint:
     async def route(request: Request) -> Response:
         principal = await authenticate(request)
         params = _path_params(request, names)
-        body = _body(command.body, request.headers.get("content-type"), await request.body())
+        body = _body(command, request.headers.get("content-type"), await request.body())
         ctx = Context(
             Actor(principal.subject, principal.role, request_id(request)),
             idempotency_key=idempotency_key(request.headers.get("idempotency-key")),
@@ -145,7 +146,7 @@ def _path_params(request: Request, names: list[str]) -> Params:
     return params
 
 
-def _body(model: type[Body], content_type: str | None, raw: bytes) -> Body:
+def _body(command: Command, content_type: str | None, raw: bytes) -> Body:
     """The body, validated as FastAPI would: JSON only, errors located under `body`."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media != "application/json" and not (
@@ -155,10 +156,10 @@ def _body(model: type[Body], content_type: str | None, raw: bytes) -> Body:
             [{"loc": ("body",), "msg": "send the body as application/json", "type": "content_type"}]
         )
     try:
-        return model.model_validate_json(raw)
+        return command.body.model_validate_json(raw)
     except ValidationError as error:
         raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+            with_hints(command, [{**e, "loc": ("body", *e["loc"])} for e in error.errors()])
         ) from None
 
 

@@ -186,9 +186,7 @@ def as_answered_now(first: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_read_answers_as_before_and_a_retried_command_as_first(api: Api) -> None:
-    recorded = {
-        name: dashed(comparable(read["body"])) for name, read in ANSWERS["reads"].items()
-    }
+    recorded = {name: dashed(comparable(read["body"])) for name, read in ANSWERS["reads"].items()}
     answered = {name: comparable(get(api, read)) for name, read in ANSWERS["reads"].items()}
 
     differing = [name for name in recorded if answered[name] != recorded[name]]
