@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.answers import restore_examples
 from api.auth import Principal
 from api.bodies import CANONICAL_UUID, Body
 from api.command_headers import DOCUMENTED, expected_version, idempotency_key
@@ -241,6 +242,7 @@ def document(app: FastAPI) -> None:
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(_body_schemas())
             schemas.setdefault("Answer", Answer.model_json_schema(mode="serialization"))
+            restore_examples(schemas)
             _link_reads(schema["paths"])
         return app.openapi_schema or {}
 

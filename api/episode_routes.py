@@ -14,13 +14,19 @@ from api.deps import authenticate, components
 from api.history import HistoryCursor, Stream
 from api.problems import PROBLEMS
 from api.read_params import KnownAt, Limit
+from api.record_answers import EpisodeAnswer, HistoryPage
 from domain.episode import Episode
 
 
 def router() -> APIRouter:
     episodes = APIRouter(tags=["records"], responses=PROBLEMS)
 
-    @episodes.get("/v1/episodes/{episode_id}", operation_id="get_episode")
+    @episodes.get(
+        "/v1/episodes/{episode_id}",
+        operation_id="get_episode",
+        response_model=EpisodeAnswer,
+        response_model_exclude_unset=True,
+    )
     def episode(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -55,7 +61,12 @@ def router() -> APIRouter:
             "position": ledger.recorder.max_notification_id() or 0,
         }
 
-    @episodes.get("/v1/episodes/{episode_id}/history", operation_id="episode_history")
+    @episodes.get(
+        "/v1/episodes/{episode_id}/history",
+        operation_id="episode_history",
+        response_model=HistoryPage,
+        response_model_exclude_unset=True,
+    )
     def episode_history(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
