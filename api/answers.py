@@ -31,7 +31,7 @@ def documented(*examples: dict[str, Any]) -> ConfigDict:
     )
 
 
-class Answer(BaseModel):
+class ReadAnswer(BaseModel):
     """An answer, open to fields added later."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -40,7 +40,7 @@ class Answer(BaseModel):
 # Caseloads
 
 
-class CaseloadEpisode(Answer):
+class CaseloadEpisode(ReadAnswer):
     """An open episode of the caseload."""
 
     episode_id: UUID
@@ -50,7 +50,7 @@ class CaseloadEpisode(Answer):
     last_contact: date | None = None
 
 
-class OverdueItem(Answer):
+class OverdueItem(ReadAnswer):
     """Something due by a day that has passed: a review, a course to start, an assessment."""
 
     kind: str
@@ -79,7 +79,7 @@ CASELOAD_EXAMPLE = {
 }
 
 
-class CaseloadAnswer(Answer):
+class CaseloadAnswer(ReadAnswer):
     """A caseworker's open episodes (a page of them) and what of them is overdue."""
 
     model_config = documented(CASELOAD_EXAMPLE)
@@ -95,7 +95,7 @@ class CaseloadAnswer(Answer):
 # Occupancy
 
 
-class BedHolder(Answer):
+class BedHolder(ReadAnswer):
     """Who holds a bed, from which placement, since when (shown to case staff only)."""
 
     bed: int
@@ -105,7 +105,7 @@ class BedHolder(Answer):
     since: date
 
 
-class FacilityDay(Answer):
+class FacilityDay(ReadAnswer):
     """A facility on a day: capacity, residents, free beds, and who holds each (case staff)."""
 
     facility_id: UUID
@@ -140,7 +140,7 @@ DAY_EXAMPLE = {
 }
 
 
-class OccupancyAnswer(Answer):
+class OccupancyAnswer(ReadAnswer):
     """Every facility on a day."""
 
     model_config = documented({"on": "2025-06-15", "facilities": [DAY_EXAMPLE], "position": 462})
@@ -158,7 +158,7 @@ class FacilityDayAnswer(FacilityDay):
     position: int
 
 
-class FacilityPeriodAnswer(Answer):
+class FacilityPeriodAnswer(ReadAnswer):
     """One facility day by day over `from`..`to`, with its bed-nights and utilisation."""
 
     model_config = documented(
@@ -187,7 +187,7 @@ class FacilityPeriodAnswer(Answer):
 # Reports
 
 
-class CheckpointBody(Answer):
+class CheckpointBody(ReadAnswer):
     """A signed statement: the chain over the log up to `position` hashes to `hash`."""
 
     position: int
@@ -196,7 +196,7 @@ class CheckpointBody(Answer):
     signature: str = Field(description="Ed25519 over the checkpoint's message, base64")
 
 
-class SealFooter(Answer):
+class SealFooter(ReadAnswer):
     """The signed checkpoint that covers the report (the first at or after its position)."""
 
     covered: bool
@@ -204,7 +204,7 @@ class SealFooter(Answer):
     note: str
 
 
-class IndicatorCount(Answer):
+class IndicatorCount(ReadAnswer):
     """An indicator's count against its target, and the events that prove it (case staff)."""
 
     indicator: str
@@ -215,7 +215,7 @@ class IndicatorCount(Answer):
     )
 
 
-class OutcomesAnswer(Answer):
+class OutcomesAnswer(ReadAnswer):
     """Indicator counts of a program over a period, against its targets, with the seal."""
 
     model_config = documented(
@@ -250,7 +250,7 @@ class OutcomesAnswer(Answer):
     seal: SealFooter
 
 
-class ServicesRow(Answer):
+class ServicesRow(ReadAnswer):
     """Services and quantities of one cell: the dimensions asked for (`by`), then the counts."""
 
     kind: str | None = None
@@ -261,7 +261,7 @@ class ServicesRow(Answer):
     quantity: int
 
 
-class ServicesAnswer(Answer):
+class ServicesAnswer(ReadAnswer):
     """A program's services per the dimensions asked for (a page of rows)."""
 
     model_config = documented(
@@ -302,7 +302,7 @@ def csv_too(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 def restore_examples(schemas: dict[str, Any]) -> None:
     """Put back the answers' examples as written: FastAPI leaves every null out of the document
     (`exclude_none`), examples included, which leaves them without their required nulls."""
-    found: list[type[Answer]] = [Answer]
+    found: list[type[ReadAnswer]] = [ReadAnswer]
     while found:
         model = found.pop()
         found.extend(model.__subclasses__())

@@ -6,14 +6,14 @@ from uuid import UUID
 
 from pydantic import Field
 
-from api.answers import PARTICIPANT, Answer, CheckpointBody, Moment, documented
+from api.answers import PARTICIPANT, CheckpointBody, Moment, ReadAnswer, documented
 
 KEY = "MCowBQYDK2VwAyEA1k1Q2v3bW6m0a9m0q6o0b0c0d0e0f0g0h0i0j0k0l0m="
 HASH = "5f2c0e4a9b7d1c3e8f6a2b4d0c9e7f1a3b5d7c9e1f3a5b7d9c1e3f5a7b9d1c3e"
 SIGNATURE = "u2k9nq3ZbG8T2fJmJrV4xQ=="
 
 
-class AccessRecord(Answer):
+class AccessRecord(ReadAnswer):
     """One read of a person's data or history: who, as what, when, unmasked or not, why."""
 
     at: Moment
@@ -26,7 +26,7 @@ class AccessRecord(Answer):
     request_id: str
 
 
-class AccessLogAnswer(Answer):
+class AccessLogAnswer(ReadAnswer):
     """Who read this participant's data or history (a page)."""
 
     model_config = documented(
@@ -51,7 +51,7 @@ class AccessLogAnswer(Answer):
     next_cursor: str | None
 
 
-class Finding(Answer):
+class Finding(ReadAnswer):
     """The first place where the log, its seal and the trusted checkpoints disagree."""
 
     position: int
@@ -59,7 +59,7 @@ class Finding(Answer):
     detail: str
 
 
-class VerificationAnswer(Answer):
+class VerificationAnswer(ReadAnswer):
     """The hash chain recomputed over every stored event: `ok`, `tampered` or `unsealed`."""
 
     model_config = documented(
@@ -109,7 +109,7 @@ class CheckpointAnswer(CheckpointBody):
     algorithm: str
 
 
-class PublicKeyAnswer(Answer):
+class PublicKeyAnswer(ReadAnswer):
     """The Ed25519 public key that signs checkpoints (raw 32 bytes, base64)."""
 
     model_config = documented({"algorithm": "Ed25519", "public_key": KEY})
@@ -118,7 +118,7 @@ class PublicKeyAnswer(Answer):
     public_key: str
 
 
-class HealthAnswer(Answer):
+class HealthAnswer(ReadAnswer):
     """The process is up, and which one answered."""
 
     model_config = documented({"status": "ok", "process": 4711})
@@ -127,7 +127,7 @@ class HealthAnswer(Answer):
     process: int
 
 
-class Readiness(Answer):
+class Readiness(ReadAnswer):
     """A read model's (or the seal's) part of `/ready`, with the reason it is not ready."""
 
     position: int
@@ -148,7 +148,7 @@ READY = {
 }
 
 
-class ReadyAnswer(Answer):
+class ReadyAnswer(ReadAnswer):
     """Whether every read model and the seal is followed and close enough to the log head;
     not ready: why (`reason`, `detail`), for the whole or for each read model."""
 

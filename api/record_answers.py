@@ -12,12 +12,12 @@ from uuid import UUID
 
 from pydantic import Field
 
-from api.answers import EPISODE, EVENT, PARTICIPANT, PROGRAM, Answer, Moment, documented
+from api.answers import EPISODE, EVENT, PARTICIPANT, PROGRAM, Moment, ReadAnswer, documented
 
 TRACK = "7df4eaa8-5d99-4bbe-af99-428927db7a55"
 
 
-class ParticipantAnswer(Answer):
+class ParticipantAnswer(ReadAnswer):
     """A participant's state; personal data as need to know allows (masked `***` otherwise)."""
 
     model_config = documented(
@@ -54,7 +54,7 @@ class ParticipantAnswer(Answer):
     position: int
 
 
-class EpisodeItem(Answer):
+class EpisodeItem(ReadAnswer):
     """A referral, placement, course or job of an episode (its id is the track's)."""
 
     id: UUID
@@ -64,7 +64,7 @@ class EpisodeItem(Answer):
     updated_on: date
 
 
-class EpisodeAnswer(Answer):
+class EpisodeAnswer(ReadAnswer):
     """An episode's state: caseworker, dates, and each referral, placement, course and job."""
 
     model_config = documented(
@@ -106,7 +106,7 @@ class EpisodeAnswer(Answer):
     position: int
 
 
-class HistoryLine(Answer):
+class HistoryLine(ReadAnswer):
     """One event: what, when it happened, when recorded, by whom, why, and if voided."""
 
     event_id: UUID = Field(description="What voiding an episode's entry names")
@@ -124,7 +124,7 @@ class HistoryLine(Answer):
     data: dict[str, Any] = Field(description="The event's facts; sealed ones `***` unless shown")
 
 
-class HistoryPage(Answer):
+class HistoryPage(ReadAnswer):
     """A page of a history, in recorded order; `next_cursor` reads the next."""
 
     model_config = documented(
