@@ -152,7 +152,14 @@ def _storable(value: object) -> bool:
 
 
 class Dated(Body):
-    occurred_on: Day = Field(description="When it happened in the world (at most a day ahead)")
+    """A command about something that happened on a day: today unless the body says otherwise."""
+
+    occurred_on: Day | None = Field(
+        None,
+        description="When it happened in the world (at most a day ahead); left out: today, by"
+        " the server's clock. An Idempotency-Key names the request as sent: sent again without"
+        " a date on a later day, it replays the first answer (dated the first day).",
+    )
 
 
 class ProgramBody(Body):

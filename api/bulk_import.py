@@ -304,7 +304,7 @@ def _services(
                 body.kind,
                 body.quantity,
                 body.settlement,
-                body.occurred_on,
+                body.occurred_on or today,
                 ctx.actor,
                 today,
                 program,

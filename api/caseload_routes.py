@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api import policy
+from api.answers import CaseloadAnswer
 from api.auth import Principal
 from api.bodies import Day
 from api.deps import authenticate
@@ -19,7 +20,9 @@ from api.read_params import Cursor, Limit, page
 def router() -> APIRouter:
     caseloads = APIRouter(tags=["read models"], responses=PROBLEMS)
 
-    @caseloads.get("/v1/caseloads/{caseworker}", operation_id="caseload")
+    @caseloads.get(
+        "/v1/caseloads/{caseworker}", operation_id="caseload", response_model=CaseloadAnswer
+    )
     def caseload(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,11 +25,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.answers import restore_examples
 from api.auth import Principal
 from api.bodies import CANONICAL_UUID, Body
 from api.command_headers import DOCUMENTED, expected_version, idempotency_key
 from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
+from api.field_hints import with_hints
 from api.on_loop import run_on_loop
 from api.policy import check_command
 from api.problems import PROBLEM_SCHEMA, PROBLEMS
@@ -41,12 +43,54 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Answer(BaseModel):
-    """What a command answers: the id it created or changed, that aggregate's version, the log
-    position to pass as `min_position` to read your own write."""
+    """What a command answers: the id it created or changed, the event it wrote (`event_id`, as
+    history lines name it: what voiding the entry needs) in which record (`aggregate_id`: an
+    episode for its tracks and entries, whose `version` goes in `If-Match`), and the log position
+    to pass as `min_position` to read your own write. An idempotent replay answers the same."""
 
-    id: UUID
-    version: int
-    position: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7c6f3e-3f1a-4d55-9a57-7f3d2c1e9b10",
+                    "version": 7,
+                    "position": 1234,
+                    "aggregate_id": "5d2f8a61-0c4e-4b6a-8e2d-93f1b7a4c0de",
+                    "event_id": "9a1e5c3b-7d2f-5e8a-b4c6-1f0d3e2a7b95",
+                }
+            ]
+        }
+    )
+
+    id: UUID = Field(description="What the command created or changed (a track: its own id)")
+    version: int = Field(description="The version of `aggregate_id` after the command")
+    position: int = Field(description="The log position: `min_position` to read your write")
+    aggregate_id: UUID = Field(description="The record the command wrote to (a track's episode)")
+    event_id: UUID = Field(
+        description="The event the command wrote, as history lines name it;"
+        " `POST /v1/episodes/{episode_id}/entries/{event_id}/void` voids an episode's entry"
+    )
+
+    @classmethod
+    def of(cls, result: CommandResult) -> Answer:
+        return cls(
+            id=result.id,
+            version=result.version,
+            position=result.position,
+            aggregate_id=result.aggregate_id,
+            event_id=result.entry_id,
+        )
+
+
+def answer_body(result: CommandResult) -> dict[str, Any]:
+    """`Answer` as JSON, built without validating it again: commands are the hot path."""
+    return {
+        "id": str(result.id),
+        "version": result.version,
+        "position": result.position,
+        "aggregate_id": str(result.aggregate_id),
+        "event_id": str(result.entry_id),
+    }
 
 
 def execute(
@@ -68,7 +112,7 @@ def endpoint(command: Command) -> Endpoint:
     async def route(request: Request) -> Response:
         principal = await authenticate(request)
         params = _path_params(request, names)
-        body = _body(command.body, request.headers.get("content-type"), await request.body())
+        body = _body(command, request.headers.get("content-type"), await request.body())
         ctx = Context(
             Actor(principal.subject, principal.role, request_id(request)),
             idempotency_key=idempotency_key(request.headers.get("idempotency-key")),
@@ -78,7 +122,7 @@ def endpoint(command: Command) -> Endpoint:
         result = await run_on_loop(execute, ledger, principal, command, params, body, ctx)
         request.state.command_outcome = "replayed" if result.replayed else "written"
         return JSONResponse(
-            {"id": str(result.id), "version": result.version, "position": result.position},
+            answer_body(result),
             status_code=200 if result.replayed else 201,
             headers={"Location": command.location(params, result), "ETag": f'"{result.version}"'},
         )
@@ -110,7 +154,7 @@ def _path_params(request: Request, names: list[str]) -> Params:
     return params
 
 
-def _body(model: type[Body], content_type: str | None, raw: bytes) -> Body:
+def _body(command: Command, content_type: str | None, raw: bytes) -> Body:
     """The body, validated as FastAPI would: JSON only, errors located under `body`."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media != "application/json" and not (
@@ -120,10 +164,10 @@ def _body(model: type[Body], content_type: str | None, raw: bytes) -> Body:
             [{"loc": ("body",), "msg": "send the body as application/json", "type": "content_type"}]
         )
     try:
-        return model.model_validate_json(raw)
+        return command.body.model_validate_json(raw)
     except ValidationError as error:
         raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+            with_hints(command, [{**e, "loc": ("body", *e["loc"])} for e in error.errors()])
         ) from None
 
 
@@ -220,6 +264,7 @@ def document(app: FastAPI) -> None:
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(_body_schemas())
             schemas.setdefault("Answer", Answer.model_json_schema(mode="serialization"))
+            restore_examples(schemas)
             _link_reads(schema["paths"])
         return app.openapi_schema or {}
 

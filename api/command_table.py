@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 from uuid import UUID
@@ -93,6 +93,10 @@ class Command:
 
     def run(self, ledger: Ledger, ctx: Context, params: Params, body: b.Body) -> CommandResult:
         """Make the Ledger call of this command (whoever sends it was authorized before)."""
+        if isinstance(body, b.Dated) and body.occurred_on is None:
+            # Left out, a date is today's; its fingerprint holds it as left out (domain/ledger.py).
+            body = body.model_copy(update={"occurred_on": ledger.clock()})
+            ctx = replace(ctx, defaulted=ctx.defaulted | {"occurred_on"})
         call, chosen = self.call, None
         if isinstance(call, Choice):
             chosen = call.field

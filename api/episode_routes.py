@@ -25,6 +25,7 @@ from api.read_params import (
     offset_of,
     program_id_of,
 )
+from api.record_answers import EpisodeAnswer, HistoryPage
 from domain.episode import Episode
 from projections.directory import EpisodeFilter
 
@@ -123,7 +124,12 @@ def router() -> APIRouter:
         )
         return episode_page(request, which, limit, cursor, min_position)
 
-    @episodes.get("/v1/episodes/{episode_id}", operation_id="get_episode")
+    @episodes.get(
+        "/v1/episodes/{episode_id}",
+        operation_id="get_episode",
+        response_model=EpisodeAnswer,
+        response_model_exclude_unset=True,
+    )
     def episode(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -158,7 +164,12 @@ def router() -> APIRouter:
             "position": ledger.recorder.max_notification_id() or 0,
         }
 
-    @episodes.get("/v1/episodes/{episode_id}/history", operation_id="episode_history")
+    @episodes.get(
+        "/v1/episodes/{episode_id}/history",
+        operation_id="episode_history",
+        response_model=HistoryPage,
+        response_model_exclude_unset=True,
+    )
     def episode_history(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],

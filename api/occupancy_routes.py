@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import policy
+from api.answers import FacilityDayAnswer, FacilityPeriodAnswer, OccupancyAnswer, csv_too
 from api.auth import Principal
 from api.bodies import Day
 from api.deps import authenticate
@@ -21,7 +22,12 @@ from projections.model import Reading
 def router() -> APIRouter:
     occupancy_router = APIRouter(tags=["read models"], responses=PROBLEMS)
 
-    @occupancy_router.get("/v1/occupancy", operation_id="occupancy")
+    @occupancy_router.get(
+        "/v1/occupancy",
+        operation_id="occupancy",
+        response_model=OccupancyAnswer,
+        responses=csv_too(OccupancyAnswer),
+    )
     def occupancy(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -37,7 +43,10 @@ def router() -> APIRouter:
         return answer(request, {"on": on, "facilities": rows, "position": reading.position}, rows)
 
     @occupancy_router.get(
-        "/v1/facilities/{facility_id}/occupancy", operation_id="facility_occupancy"
+        "/v1/facilities/{facility_id}/occupancy",
+        operation_id="facility_occupancy",
+        response_model=FacilityDayAnswer | FacilityPeriodAnswer,
+        responses=csv_too(FacilityDayAnswer | FacilityPeriodAnswer),  # type: ignore[arg-type]
     )
     def facility_occupancy(
         request: Request,

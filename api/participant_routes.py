@@ -17,6 +17,7 @@ from api.history import HistoryCursor, Stream, plain
 from api.model_reads import MinPosition
 from api.problems import PROBLEMS
 from api.read_params import Cursor, KnownAt, Limit
+from api.record_answers import HistoryPage, ParticipantAnswer
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
 from projections.directory import EpisodeFilter
@@ -42,7 +43,12 @@ def record_access(
 def router() -> APIRouter:
     participants = APIRouter(tags=["records"], responses=PROBLEMS)
 
-    @participants.get("/v1/participants/{participant_id}", operation_id="get_participant")
+    @participants.get(
+        "/v1/participants/{participant_id}",
+        operation_id="get_participant",
+        response_model=ParticipantAnswer,
+        response_model_exclude_unset=True,
+    )
     def participant(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -79,7 +85,10 @@ def router() -> APIRouter:
         }
 
     @participants.get(
-        "/v1/participants/{participant_id}/history", operation_id="participant_history"
+        "/v1/participants/{participant_id}/history",
+        operation_id="participant_history",
+        response_model=HistoryPage,
+        response_model_exclude_unset=True,
     )
     def participant_history(
         request: Request,

@@ -25,9 +25,26 @@ CASE_STAFF = ("caseworker", "supervisor", "auditor", "admin")
 AUDITORS = ("auditor", "admin")
 
 
+# What each role is for, said in a refusal so that the caller knows what the role may do.
+ROLE_HINTS = {
+    "analyst": "Analysts read aggregate reports only: GET /v1/reports/outcomes,"
+    " /v1/reports/services and /v1/occupancy, of the programs their token covers",
+    "auditor": "Auditors read records (personal data with a reason) and the audit; they record"
+    " nothing",
+}
+
+
+def _forbidden(principal: Principal, title: str) -> ProblemError:
+    """A 403 that names the caller's role and what it may do, when that is what refused it."""
+    hints = [ROLE_HINTS[role] for role in sorted(principal.roles) if role in ROLE_HINTS]
+    roles = ", ".join(sorted(principal.roles)) or "none"
+    detail = f"Your role: {roles}." + "".join(f" {hint}." for hint in hints)
+    return ProblemError(403, "forbidden", title, detail)
+
+
 def require(principal: Principal, *roles: str) -> None:
     if not principal.has(*roles):
-        raise ProblemError(403, "forbidden", f"This needs one of the roles {', '.join(roles)}")
+        raise _forbidden(principal, f"This needs one of the roles {', '.join(roles)}")
 
 
 def _not_yours() -> ProblemError:
@@ -43,13 +60,13 @@ def check_command(
     """Refuse a caller whose role or programs do not allow this command on this target."""
     if command.who == "admin":
         if not principal.has("admin"):
-            raise ProblemError(403, "forbidden", "Only an admin may do this")
+            raise _forbidden(principal, "Only an admin may do this")
         return
     if command.who == "link":
         _check_linking(principal, ledger, params, body)
         return
     if not principal.has(*WRITERS):
-        raise ProblemError(403, "forbidden", "Only caseworkers and supervisors record this")
+        raise _forbidden(principal, "Only caseworkers and supervisors record this")
     programs: set[UUID] = set()
     if command.who == "episode":
         programs = {ledger.program_of(params["episode_id"])}
@@ -111,7 +128,7 @@ def check_record_reader(principal: Principal) -> None:
     """Refuse a role that reads no records before loading anything, so that its answer is the
     same whether the id exists or not."""
     if not principal.has(*RECORD_READERS):
-        raise ProblemError(403, "forbidden", "Your role reads no participant or episode")
+        raise _forbidden(principal, "Your role reads no participant or episode")
 
 
 def check_episode(principal: Principal, episode: Episode) -> None:
@@ -237,7 +254,7 @@ def check_caseload(principal: Principal, caseworker: str) -> None:
     require(principal, *CASE_STAFF)
     only_caseworker = not principal.has("supervisor", "auditor", "admin")
     if only_caseworker and caseworker != principal.subject:
-        raise ProblemError(403, "forbidden", "Caseworkers read their own caseload")
+        raise _forbidden(principal, "Caseworkers read their own caseload")
 
 
 def caseload_shown(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import policy
+from api.answers import OutcomesAnswer, ServicesAnswer, csv_too
 from api.audit_routes import seal_footer
 from api.auth import Principal
 from api.bodies import Day
@@ -35,7 +36,12 @@ def in_utc(moment: datetime) -> datetime:
 def router() -> APIRouter:
     reports = APIRouter(tags=["read models"], responses=PROBLEMS)
 
-    @reports.get("/v1/reports/outcomes", operation_id="outcomes_report")
+    @reports.get(
+        "/v1/reports/outcomes",
+        operation_id="outcomes_report",
+        response_model=OutcomesAnswer,
+        responses=csv_too(OutcomesAnswer),
+    )
     def outcomes(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -95,7 +101,12 @@ def router() -> APIRouter:
             footer=f"seal: {seal['note']}",
         )
 
-    @reports.get("/v1/reports/services", operation_id="services_report")
+    @reports.get(
+        "/v1/reports/services",
+        operation_id="services_report",
+        response_model=ServicesAnswer,
+        responses=csv_too(ServicesAnswer),
+    )
     def services(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],

@@ -306,10 +306,11 @@ class Participant(LedgerAggregate):
 
     @property
     def episodes(self) -> dict[str, list[str]]:
-        """Program id (hex) -> ids (hex) of this person's episodes in it."""
+        """Program id -> ids of this person's episodes in it, as dashed UUIDs (`joined` keeps
+        them as stored: hex)."""
         by_program: dict[str, list[str]] = {}
         for program, episode in self.joined:
-            by_program.setdefault(program, []).append(episode)
+            by_program.setdefault(str(UUID(program)), []).append(str(UUID(episode)))
         return by_program
 
     def in_programs(self) -> set[UUID]:

@@ -77,7 +77,10 @@ def correct_personal_data(
         "reason": reason,
         "occurred_on": occurred_on,
     }
-    return ledger.execute(ctx, "correct_personal_data", arguments, decide)
+    return ledger.execute(
+        ctx, "correct_personal_data", arguments, decide,
+        written_to=personal_data_id_for(participant_id),
+    )  # fmt: skip
 
 
 def erase_participant(
