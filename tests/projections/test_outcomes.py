@@ -10,7 +10,7 @@ from projections.outcome_people import Cohort
 from projections.outcome_report import IndicatorCount
 from projections.outcomes import Outcomes
 from tests.integration.scenario import CASEWORKER, MARCH, a_participant, a_world, an_episode
-from tests.projections import given
+from tests.projections import pending_commands as given
 from tests.projections.conftest import Stores
 
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
