@@ -282,4 +282,29 @@ def outcomes(
             if who not in found["returned_to_institution"]
         },
     )
+    residence = {
+        str(e.originator_id): (e.prior_residence, set(e.target_groups))
+        for e in events
+        if isinstance(e, Participant.Registered)
+    }
+    cohorts = {
+        e.indicator: (e.prior_residence, e.target_groups)
+        for e in events
+        if isinstance(e, Program.CohortDefined) and str(e.originator_id) == program
+    }
+    for indicator, (places, groups) in cohorts.items():
+        if indicator == "new_services":
+            continue
+
+        def takes(who: str, places: list[str] = places, groups: list[str] = groups) -> bool:
+            records = [r for r in residence if person.get(r, r) == who] or [who]
+            return any(
+                (not places or residence.get(r, ("", set()))[0] in places)
+                and (not groups or bool(residence.get(r, ("", set()))[1] & set(groups)))
+                for r in records
+            )
+
+        found[indicator] = defaultdict(
+            set, {who: proofs for who, proofs in found[indicator].items() if takes(who)}
+        )
     return {indicator: dict(by_participant) for indicator, by_participant in found.items()}

@@ -67,6 +67,12 @@ operation = st.one_of(
     st.tuples(st.just("link"), pick, pick, st.booleans()),
     st.tuples(st.just("void_person"), pick),
     st.tuples(st.just("add_service"), pick, st.sampled_from(["club", "hotel_food"]), day),
+    st.tuples(
+        st.just("cohort"),
+        pick,
+        st.sampled_from(["served", "mentors", "skill_events", "no_return_to_institution"]),
+        st.sampled_from([[], ["orphan_care"], ["prison", "street"]]),
+    ),
 )
 
 
@@ -179,7 +185,7 @@ class Run:
                 destination="own_home",
                 occurred_on=DAYS[-1],
             )
-        elif kind in ("mentor", "link", "void_person", "add_service"):
+        elif kind in ("mentor", "link", "void_person", "add_service", "cohort"):
             self._person_command(ledger, kind, ep, op)
         elif kind == "close":
             ledger.close_episode(
@@ -207,6 +213,8 @@ class Run:
             if voidable:
                 entry = entry_id(participant, max(voidable))
                 pending_commands.void_participant_entry(ledger, participant, entry)
+        elif kind == "cohort":
+            pending_commands.define_cohort(ledger, self.program, op[2], op[3])
         else:
             pending_commands.add_service(ledger, self.program, op[2], "skill_events", op[3])
 
