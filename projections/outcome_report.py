@@ -199,6 +199,7 @@ def _tally(
     evidence: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     quantities: dict[str, int] = {}
     assigned: dict[str, str] = {}  # a mentor who is a participant -> the last day assigned
+    feeds: dict[str, str | None] = {}  # kind -> the indicator its deliveries feed
     for participant, opened_entry in served:
         evidence[Indicator.SERVED][people(participant)].append(opened_entry)
     for indicator, detail, participant, proof, quantity, occurred_on, fact_program in facts:
@@ -216,7 +217,9 @@ def _tally(
             evidence[f"employed_{detail}"][who].append(proof)
         if indicator == Indicator.SERVICES_DELIVERED:
             quantities[proof] = quantity
-            fed = indicator_of(detail, offered)
+            if detail not in feeds:
+                feeds[detail] = indicator_of(detail, offered)
+            fed = feeds[detail]
             if fed is not None and fed not in NOT_FED:
                 evidence[fed][who].append(proof)
     return evidence, quantities, assigned

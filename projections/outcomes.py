@@ -80,6 +80,9 @@ class Outcomes(ReadModel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._episodes: dict[str, tuple[str, str]] = {}
+        # Facts and voidings of the batch, written together at its end (see flush).
+        self._new_facts: list[tuple[Any, ...]] = []
+        self._voids: list[tuple[str, str]] = []
 
     @handles(Program.Defined)
     def _program(self, tx: Tx, event: Any, position: int) -> None:
@@ -230,10 +233,15 @@ class Outcomes(ReadModel):
 
     @handles(Episode.EntryVoided, Participant.EntryVoided)
     def _voided(self, tx: Tx, event: Any, position: int) -> None:
-        tx.execute(
-            f"UPDATE {self.t('facts')} SET voided_at = ? WHERE entry_id = ?",
-            (recorded_at(event.timestamp), str(event.event_id)),
+        self._voids.append((recorded_at(event.timestamp), str(event.event_id)))
+
+    def flush(self, tx: Tx) -> None:
+        # A rural log is mostly deliveries, each a fact: one COPY a batch, not an INSERT each.
+        tx.insert_rows(self.t("facts"), self._new_facts)
+        tx.executemany(
+            f"UPDATE {self.t('facts')} SET voided_at = ? WHERE entry_id = ?", self._voids
         )
+        self._new_facts, self._voids = [], []
 
     def _indicator(self, tx: Tx, event: Any) -> tuple[str | None, str | None]:
         if isinstance(event, Episode.PlacementStarted):
@@ -284,8 +292,7 @@ class Outcomes(ReadModel):
         detail: str | None,
         quantity: int | None = None,
     ) -> None:
-        tx.execute(
-            f"INSERT INTO {self.t('facts')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        self._new_facts.append(
             (
                 entry_key(event.originator_id, event.originator_version),
                 program,
@@ -296,7 +303,8 @@ class Outcomes(ReadModel):
                 event.occurred_on.isoformat(),
                 position,
                 recorded_at(event.timestamp),
-            ),
+                None,
+            )
         )
 
     def _episode(self, tx: Tx, episode: str) -> tuple[str, str]:
