@@ -210,8 +210,19 @@ class IndicatorCount(ReadAnswer):
     indicator: str
     count: int
     target: int | None = None
-    evidence: dict[UUID, list[UUID]] | None = Field(
-        None, description="Participant id -> ids of the events that count them; not for analysts"
+    evidence: dict[str, list[UUID]] | None = Field(
+        None,
+        description="Who is counted -> ids of the events that count them; not for analysts."
+        " Who: a participant id; for `mentors`, a participant id or `staff:<subject>`; for"
+        " `new_services`, the program's id",
+    )
+    cohort: dict[str, list[str]] | None = Field(
+        None,
+        description="Whom the indicator is counted on (prior_residence, target_groups; empty:"
+        " any), if the program defined a cohort for it",
+    )
+    cohort_size: int | None = Field(
+        None, description="How many people served in the period fall in the cohort"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import MAXYEAR, UTC, datetime
 from typing import Annotated
 
@@ -53,7 +54,8 @@ def router() -> APIRouter:
         min_position: MinPosition = None,
     ) -> Response:
         """Indicator counts against targets; each counted participant with the proving event ids
-        (left out for analysts). `known_at` answers exactly what the report said at that moment."""
+        (left out for analysts); an indicator counted on a cohort names it and its size.
+        `known_at` answers exactly what the report said at that moment."""
         policy.check_report(principal, program_id_of(program))
         program_id = known_program(components(request).ledger, program)
         model, opening = reading_of(request, "outcomes", min_position)
@@ -81,10 +83,12 @@ def router() -> APIRouter:
                 "count": i.count,
                 "target": i.target,
                 **({"evidence": i.evidence} if evidence else {}),
+                "cohort": None if i.cohort is None else asdict(i.cohort),
+                "cohort_size": i.cohort_size,
             }
             for i in report.indicators
         ]
-        rows = [{k: v for k, v in i.items() if k != "evidence"} for i in indicators]
+        rows = [{k: v for k, v in i.items() if k not in ("evidence", "cohort")} for i in indicators]
         seal = seal_footer(request, position)
         return answer(
             request,

@@ -16,6 +16,7 @@ from domain.program import Program
 from domain.tracks import entry_id
 
 CONSULTING = {"psychologist", "lawyer", "doctor"}
+SKILLS = {"household_skills", "workshop"}
 
 
 def eid(event: Any) -> str:
@@ -23,8 +24,27 @@ def eid(event: Any) -> str:
 
 
 def voided_ids(events: list[Any]) -> set[str]:
-    voids = (Episode.EntryVoided, Participant.EntryVoided)
-    return {str(e.event_id) for e in events if isinstance(e, voids)}
+    return {
+        str(e.event_id)
+        for e in events
+        if isinstance(e, (Episode.EntryVoided, Participant.EntryVoided))
+    }
+
+
+def one_person(events: list[Any]) -> dict[str, str]:
+    """record -> the smallest id of the records linked with it, by the links standing now."""
+    links: set[frozenset[str]] = set()
+    for e in events:
+        if isinstance(e, Participant.Linked):
+            links.add(frozenset((str(e.originator_id), str(e.other_id))))
+        elif isinstance(e, Participant.Unlinked):
+            links.discard(frozenset((str(e.originator_id), str(e.other_id))))
+    groups: list[set[str]] = []
+    for pair in links:
+        touching = [g for g in groups if g & pair]
+        merged = set(pair).union(*touching)
+        groups = [g for g in groups if g not in touching] + [merged]
+    return {record: min(group) for group in groups for record in group}
 
 
 def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int]]:
@@ -145,8 +165,14 @@ def outcomes(
     limit = next(e.course_start_limit_days for e in events if isinstance(e, Program.Defined))
     in_period = lambda day: start <= day <= end  # noqa: E731
     participant_facts = []
+    assigned: dict[str, date] = {}
+    person = one_person(events)
     for e in events:
         ep = str(e.originator_id)
+        if isinstance(e, Program.ServiceAdded) and str(e.originator_id) == program:
+            if in_period(e.occurred_on):
+                found["new_services"][program].add(eid(e))
+            continue
         if isinstance(e, Episode.Opened):
             episodes[ep] = {
                 "p": str(e.participant_id),
@@ -176,6 +202,20 @@ def outcomes(
         ):
             continue
         who = episodes[ep]["p"]
+        if isinstance(e, Episode.MentorAssigned) and in_period(e.occurred_on):
+            mentor = (
+                f"staff:{e.mentor_staff}"
+                if e.mentor_participant_id is None
+                else str(e.mentor_participant_id)
+            )
+            found["mentors"][mentor].add(eid(e))
+            if e.mentor_participant_id is not None:
+                assigned[mentor] = max(assigned.get(mentor, e.occurred_on), e.occurred_on)
+            continue
+        if isinstance(e, Episode.ServiceDelivered) and in_period(e.occurred_on):
+            found["services_delivered"][who].add(eid(e))
+            if e.kind in SKILLS:
+                found["skill_events"][who].add(eid(e))
         indicator = None
         if isinstance(e, Episode.PlacementStarted):
             indicator = "housed"
@@ -206,7 +246,7 @@ def outcomes(
     for e in participant_facts:
         who = str(e.originator_id)
         active = any(
-            r["p"] == who
+            person.get(r["p"], r["p"]) == person.get(who, who)
             and r["program"] == program
             and r["opened"] <= e.occurred_on
             and (r["closed"] is None or r["closed"] >= e.occurred_on)
@@ -217,6 +257,23 @@ def outcomes(
             found["applications_withdrawn" if withdrawn else "returned_to_institution"][who].add(
                 eid(e)
             )
+    for indicator in list(found):
+        merged: dict[str, set[str]] = defaultdict(set)
+        for who, proofs in found[indicator].items():
+            merged[person.get(who, who)] |= proofs
+        found[indicator] = merged
+    for mentor, last in assigned.items():
+        canonical = person.get(mentor, mentor)
+        opened = sorted(
+            (r["opened"], r["proof"])
+            for r in episodes.values()
+            if person.get(r["p"], r["p"]) == canonical and r["opened"] <= last
+        )
+        if opened:
+            found["mentors_once_participants"][canonical] |= {
+                opened[0][1],
+                *found["mentors"][canonical],
+            }
     found["no_return_to_institution"] = defaultdict(
         set,
         {
@@ -225,6 +282,31 @@ def outcomes(
             if who not in found["returned_to_institution"]
         },
     )
+    residence = {
+        str(e.originator_id): (e.prior_residence, set(e.target_groups))
+        for e in events
+        if isinstance(e, Participant.Registered)
+    }
+    cohorts = {
+        e.indicator: (e.prior_residence, e.target_groups)
+        for e in events
+        if isinstance(e, Program.CohortDefined) and str(e.originator_id) == program
+    }
+    for indicator, (places, groups) in cohorts.items():
+        if indicator == "new_services":
+            continue
+
+        def takes(who: str, places: list[str] = places, groups: list[str] = groups) -> bool:
+            records = [r for r in residence if person.get(r, r) == who] or [who]
+            return any(
+                (not places or residence.get(r, ("", set()))[0] in places)
+                and (not groups or bool(residence.get(r, ("", set()))[1] & set(groups)))
+                for r in records
+            )
+
+        found[indicator] = defaultdict(
+            set, {who: proofs for who, proofs in found[indicator].items() if takes(who)}
+        )
     return {indicator: dict(by_participant) for indicator, by_participant in found.items()}
 
 

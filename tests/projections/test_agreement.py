@@ -28,7 +28,7 @@ from projections.rebuild import rebuild
 from projections.services import Services
 from tests.conftest_stores import TODAY
 from tests.integration.scenario import ADMIN, CASEWORKER, a_facility, a_world, an_episode
-from tests.projections import fold
+from tests.projections import admin_commands, fold
 from tests.projections.conftest import Stores, open_stores
 
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
@@ -41,7 +41,7 @@ operation = st.one_of(
     st.tuples(
         st.just("service"),
         pick,
-        st.sampled_from(["home_care", "transport", "consultation_lawyer"]),
+        st.sampled_from(["home_care", "transport", "consultation_lawyer", "household_skills"]),
         st.sampled_from(["Bredy", "Kizilskoe"]),
         st.integers(1, 3),
         day,
@@ -65,6 +65,16 @@ operation = st.one_of(
     st.tuples(st.just("close"), pick, day),
     st.tuples(st.just("wrap_up"), pick, st.booleans()),
     st.tuples(st.just("catch_up"), st.integers(1, 7)),
+    st.tuples(st.just("mentor"), pick, st.one_of(pick, st.sampled_from(["v-1", "v-2"])), day),
+    st.tuples(st.just("link"), pick, pick, st.booleans()),
+    st.tuples(st.just("void_person"), pick),
+    st.tuples(st.just("add_service"), pick, st.sampled_from(["club", "hotel_food"]), day),
+    st.tuples(
+        st.just("cohort"),
+        pick,
+        st.sampled_from(["served", "mentors", "skill_events", "no_return_to_institution"]),
+        st.sampled_from([[], ["orphan_care"], ["prison", "street"]]),
+    ),
 )
 
 
@@ -192,10 +202,38 @@ class Run:
                 destination="own_home",
                 occurred_on=DAYS[-1],
             )
+        elif kind in ("mentor", "link", "void_person", "add_service", "cohort"):
+            self._person_command(ledger, kind, ep, op)
         elif kind == "close":
             ledger.close_episode(
                 CASEWORKER, ep, reason="goals_achieved", destination="own_home", occurred_on=op[2]
             )
+
+    def _person_command(self, ledger: Ledger, kind: str, ep: Any, op: tuple[Any, ...]) -> None:
+        participant = ledger.load(Episode, ep).participant_id
+        if kind == "mentor":
+            if isinstance(op[2], str):
+                ledger.assign_mentor(CASEWORKER, ep, mentor_staff=op[2], occurred_on=op[3])
+            else:
+                other = self.episodes[op[2] % len(self.episodes)]
+                mentor = ledger.load(Episode, other).participant_id
+                ledger.assign_mentor(
+                    CASEWORKER, ep, mentor_participant_id=mentor, occurred_on=op[3]
+                )
+        elif kind == "link":
+            other = self.episodes[op[2] % len(self.episodes)]
+            admin_commands.link(
+                ledger, participant, ledger.load(Episode, other).participant_id, undo=op[3]
+            )
+        elif kind == "void_person":
+            voidable = ledger.load(Participant, participant).voidable
+            if voidable:
+                entry = entry_id(participant, max(voidable))
+                admin_commands.void_participant_entry(ledger, participant, entry)
+        elif kind == "cohort":
+            admin_commands.define_cohort(ledger, self.program, op[2], op[3])
+        else:
+            admin_commands.add_service(ledger, self.program, op[2], "skill_events", op[3])
 
     def answers(self) -> dict[str, Any]:
         """What the live generation of each read model says, in the fold's shapes."""

@@ -1,20 +1,35 @@
-"""The programs of the seed documents at their real figures, through the ledger and read models."""
+"""The programs of the seed documents at their real figures, through the ledger and read models.
+
+Seeds 000, 001 and 004 are driven through HTTP, as a frontend and a reporting job would (the
+commands in offline-sync batches); the rural year (002) through the ledger, for its size.
+"""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 from uuid import UUID
+
+import pytest
 
 from domain.base import Actor
 from domain.commands import Context
 from domain.episode import Episode
 from projections.outcomes import Outcomes
 from projections.services import Services
+from tests.api.conftest import Api, serve
 from tests.conftest_stores import TODAY
 from tests.integration.scenario import ADMIN
 from tests.projections.conftest import Stores
+from tests.projections.seed_http import (
+    accompanied_accommodation_000,
+    social_patrol_004,
+    step_by_step_001,
+)
 
 CASEWORKER = Context(Actor("cw-step", "caseworker"))
 
@@ -41,86 +56,6 @@ def participant_with_episode(
         referral_source="orphanage graduates service",
         occurred_on=opened_on,
     ).id
-
-
-def test_step_by_step_reaches_its_targets_200_50_150_40(stores: Stores) -> None:
-    """Seed 001: served 200, housed 50 in the social hotel, consulted 150, trained 40."""
-    ledger = stores.ledger
-    program = ledger.define_program(
-        ADMIN,
-        code="STEP-BY-STEP-2021",
-        name="Step by step",
-        financing="grant",
-        period_start=date(2021, 12, 1),
-        period_end=date(2021, 12, 25),
-        targets={"served": 200, "housed": 50, "consulted": 150, "trained": 40},
-    ).id
-    hotel = ledger.register_facility(
-        ADMIN,
-        kind="social_hotel",
-        name="Social hotel",
-        settlement="Chelyabinsk",
-        capacity=50,
-        occurred_on=date(2021, 11, 1),
-    ).id
-    day = date(2021, 12, 1)
-    episodes = [
-        participant_with_episode(stores, program, "Chelyabinsk", "orphan_care_leaver", day)
-        for _ in range(200)
-    ]
-    for episode in episodes[:50]:
-        ledger.start_placement(
-            CASEWORKER, episode, facility_id=hotel, occurred_on=date(2021, 12, 2)
-        )
-        ledger.deliver_service(
-            CASEWORKER,
-            episode,
-            kind="food_package",
-            quantity=1,
-            settlement="Chelyabinsk",
-            occurred_on=date(2021, 12, 2),
-        )
-    for n, episode in enumerate(episodes[:150]):
-        specialist = ("psychologist", "lawyer", "doctor")[n % 3]
-        referral = ledger.make_referral(
-            CASEWORKER, episode, specialist=specialist, occurred_on=date(2021, 12, 3)
-        ).id
-        ledger.answer_referral(
-            CASEWORKER, episode, referral, answer="accepted", occurred_on=date(2021, 12, 3)
-        )
-        ledger.answer_referral(
-            CASEWORKER, episode, referral, answer="completed", occurred_on=date(2021, 12, 6)
-        )
-    for n, episode in enumerate(episodes[100:140]):
-        hours = (16, 36, 72)[n % 3]
-        course = ledger.request_course(
-            CASEWORKER,
-            episode,
-            title="Cook",
-            hours=hours,
-            course_format="mixed",
-            occurred_on=date(2021, 12, 4),
-        ).id
-        ledger.advance_course(
-            CASEWORKER, episode, course, to="enrolled", occurred_on=date(2021, 12, 8)
-        )
-        ledger.advance_course(
-            CASEWORKER, episode, course, to="completed", occurred_on=date(2021, 12, 20)
-        )
-
-    outcomes = stores.project(Outcomes)
-    with outcomes.reading() as reading:
-        report = outcomes.report(reading, program, date(2021, 12, 1), date(2021, 12, 25))
-
-    reached = {i.indicator: (i.count, i.target) for i in report.indicators if i.target}
-    assert reached == {
-        "served": (200, 200),
-        "housed": (50, 50),
-        "consulted": (150, 150),
-        "trained": (40, 40),
-    }
-    assert report.count("course_started_within_limit") == 40
-    assert all(len(proofs) == 1 for proofs in report.indicators[1].evidence.values())
 
 
 # Seed 002, one year: services per form of care, in the proportions the document reports.
@@ -185,3 +120,78 @@ def test_rural_year_shape_counts_every_service_by_kind_settlement_and_month(stor
     assert len(by_settlement) == 28
     assert all(count == 180 for count in by_settlement.values())
     assert served == 280
+
+
+def test_step_by_step_reaches_its_targets_and_counts_new_services_and_skill_events(
+    api: Api,
+) -> None:
+    """Seed 001 through HTTP: 200 served, 50 housed, 150 consulted, 40 trained, 2 new services
+    (the food set of the social hotel, the short professional courses), 50 skill events."""
+    seed = step_by_step_001(api)
+    report = outcomes(api, seed.program, seed.code, "2021-12-01", "2021-12-25", seed.position)
+
+    reached = {i["indicator"]: (i["count"], i["target"]) for i in report if i["target"]}
+    assert reached == {
+        "served": (200, 200),
+        "housed": (50, 50),
+        "consulted": (150, 150),
+        "trained": (40, 40),
+        "new_services": (2, 2),
+        "skill_events": (50, 50),
+    }
+    indicators = {i["indicator"]: i for i in report}
+    assert indicators["new_services"]["evidence"] == {seed.program: seed.new_services}
+    assert indicators["skill_events"]["evidence"] == seed.skill_events
+    assert indicators["course_started_within_limit"]["count"] == 40
+    assert indicators["services_delivered"]["count"] == 50 + 50 * 2  # food sets, 2 a session
+    assert all(i["cohort"] is None and i["cohort_size"] is None for i in report)
+
+
+def test_social_patrol_counts_five_mentors_who_once_were_participants(api: Api) -> None:
+    """Seed 004 through HTTP: +5 volunteer mentors with their own story of getting out of
+    crisis (each served in an earlier year), a curator on staff mentoring too, +6 employed."""
+    seed = social_patrol_004(api)
+    report = outcomes(api, seed.program, seed.code, "2024-01-01", "2024-12-31", seed.position)
+
+    indicators = {i["indicator"]: i for i in report}
+    assert (indicators["mentors"]["count"], indicators["mentors"]["target"]) == (6, 5)
+    assert indicators["mentors"]["evidence"] == seed.mentors
+    assert indicators["mentors_once_participants"]["count"] == 5
+    assert indicators["mentors_once_participants"]["evidence"] == seed.mentors_once_participants
+    assert (indicators["employed"]["count"], indicators["employed"]["target"]) == (6, 6)
+
+
+def test_no_return_is_counted_on_the_sixteen_who_came_from_a_boarding_home(api: Api) -> None:
+    """Seed 000 through HTTP: 24 served; "no return to an institution" is about the 16 who
+    came from psychoneurological boarding homes, not the 8 at home (who withdrew applications)."""
+    seed = accompanied_accommodation_000(api)
+    report = outcomes(api, seed.program, seed.code, "2020-01-01", "2022-12-31", seed.position)
+
+    indicators = {i["indicator"]: i for i in report}
+    no_return = indicators["no_return_to_institution"]
+    assert (no_return["count"], no_return["target"], no_return["cohort_size"]) == (16, 16, 16)
+    assert no_return["cohort"] == {
+        "prior_residence": ["inpatient_institution"],
+        "target_groups": [],
+    }
+    assert no_return["evidence"] == seed.boarded
+    assert (indicators["served"]["count"], indicators["served"]["cohort"]) == (24, None)
+    assert indicators["applications_withdrawn"]["count"] == 8
+    assert indicators["applications_withdrawn"]["evidence"].keys() == seed.at_home
+
+
+def outcomes(api: Api, program: str, code: str, start: str, end: str, position: int) -> Any:
+    """The outcomes report as the program's caseworker reads it, with the evidence."""
+    response = api.http.get(
+        "/v1/reports/outcomes",
+        params={"program": program, "from": start, "to": end, "min_position": position},
+        headers=api.as_("caseworker", [code]),
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["indicators"]
+
+
+@pytest.fixture
+def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
+    with serve(store_url, tmp_path) as running:
+        yield running
