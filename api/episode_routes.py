@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from api import history, policy
+from api.answers import ReadAnswer
 from api.auth import Principal
 from api.deps import authenticate, components
 from api.history import HistoryCursor, Stream
@@ -30,7 +31,7 @@ from domain.episode import Episode
 from projections.directory import EpisodeFilter
 
 
-class EpisodeSummary(BaseModel):
+class EpisodeSummary(ReadAnswer):
     """An episode as listed: its program, participant, caseworker now, and its dates."""
 
     id: UUID
@@ -41,7 +42,7 @@ class EpisodeSummary(BaseModel):
     closed_on: date | None
 
 
-class EpisodeList(BaseModel):
+class EpisodeList(ReadAnswer):
     """A page of episodes, in the order they were recorded."""
 
     episodes: list[EpisodeSummary]

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import ConfigDict, Field, JsonValue
 
 from api import policy
+from api.answers import ReadAnswer
 from api.auth import Principal
 from api.deps import authenticate, components
 from api.model_reads import MinPosition, reading_of
@@ -32,7 +33,7 @@ _HOTEL: dict[str, JsonValue] = {
 }
 
 
-class FacilityEntry(BaseModel):
+class FacilityEntry(ReadAnswer):
     """A facility, the programs it serves (none: every program), and its beds on `on`."""
 
     id: UUID
@@ -46,7 +47,7 @@ class FacilityEntry(BaseModel):
     free_beds: int
 
 
-class FacilityList(BaseModel):
+class FacilityList(ReadAnswer):
     """The facilities the caller may use, with today's free beds."""
 
     facilities: list[FacilityEntry]

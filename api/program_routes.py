@@ -7,9 +7,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from api import policy
+from api.answers import ReadAnswer
 from api.auth import Principal
 from api.deps import authenticate, components
 from api.model_reads import MinPosition, reading_of
@@ -20,7 +21,7 @@ from domain.program import Program
 _STEP = "215169e2-43f3-50c4-a5ee-ae5129360613"  # program_id_for("STEP")
 
 
-class ProgramSummary(BaseModel):
+class ProgramSummary(ReadAnswer):
     """A program as listed: what identifies it, its financing, period and course start limit."""
 
     id: UUID
@@ -32,7 +33,7 @@ class ProgramSummary(BaseModel):
     course_start_limit_days: int
 
 
-class ProgramList(BaseModel):
+class ProgramList(ReadAnswer):
     """The programs the caller may read (admins: all), by code."""
 
     programs: list[ProgramSummary]
@@ -60,7 +61,7 @@ class ProgramList(BaseModel):
     )
 
 
-class CatalogueService(BaseModel):
+class CatalogueService(ReadAnswer):
     """A service the program offers beside the built-in kinds."""
 
     name: str
@@ -68,7 +69,7 @@ class CatalogueService(BaseModel):
     indicator: str | None = Field(description="The indicator its deliveries feed, if any")
 
 
-class Cohort(BaseModel):
+class Cohort(ReadAnswer):
     """Who an indicator is counted on (an empty list: anyone)."""
 
     prior_residence: list[str]

@@ -101,10 +101,17 @@ def served(
 
 
 def on_episodes(
-    api: Api, seed: Seed, episodes: list[str], step: str, body: dict[str, Any]
+    api: Api,
+    seed: Seed,
+    episodes: list[str],
+    step: str,
+    body: dict[str, Any],
+    codes: list[str] | None = None,
 ) -> list[Any]:
-    """The same command on each episode (`step` the path after the episode's)."""
-    results = batch(api, [seed.code], [(f"/v1/episodes/{e}/{step}", body) for e in episodes])
+    """The same command on each episode (`step` the path after the episode's), sent by a
+    caseworker of the seed's program (or of `codes`)."""
+    commands = [(f"/v1/episodes/{e}/{step}", body) for e in episodes]
+    results = batch(api, codes or [seed.code], commands)
     seed.reached(results[-1]["position"])
     return results
 
@@ -209,7 +216,8 @@ def social_patrol_004(api: Api) -> Seed:
     for n, (mentor, first_episode) in enumerate(volunteers):
         mine = mentees[2 * n : 2 * n + 2]
         body = {"mentor_participant_id": mentor, "occurred_on": "2024-02-01"}
-        assigned = on_episodes(api, seed, mine, "mentors", body)
+        # Naming a mentor needs the right to see them: their own episode is last year's.
+        assigned = on_episodes(api, seed, mine, "mentors", body, codes)
         seed.mentors[mentor] = [proof(e, r) for e, r in zip(mine, assigned, strict=True)]
         seed.mentors_once_participants[mentor] = [
             str(entry_id(UUID(first_episode), 1)),
