@@ -70,7 +70,8 @@ def occupancy(events: list[Any], day: date) -> dict[str, tuple[int, list[tuple[i
 def caseloads(
     events: list[Any], as_of: date
 ) -> dict[str, tuple[list[tuple[str, date]], set[tuple[str, str | None]]]]:
-    """caseworker -> ([(open episode, last contact)], {(overdue kind, item)})."""
+    """caseworker -> ([(episode open on as_of, last contact)], {(overdue kind, item)}): only
+    what was effective by `as_of` counts, and a voided entry never happened."""
     voided = voided_ids(events)
     limits = {
         str(e.originator_id): e.course_start_limit_days
@@ -80,9 +81,11 @@ def caseloads(
     episodes: dict[str, dict[str, Any]] = {}
     for e in events:
         ep = str(e.originator_id)
+        if not isinstance(e, Episode.Event) or e.occurred_on > as_of:
+            continue
         if isinstance(e, Episode.Opened):
             episodes[ep] = {
-                "cw": e.caseworker,
+                "cw": [(e.occurred_on, e.caseworker)],
                 "program": str(e.program_id),
                 "opened": e.occurred_on,
                 "closed": None,
@@ -91,7 +94,7 @@ def caseloads(
                 "final": False,
             }
         elif isinstance(e, Episode.CaseworkerAssigned):
-            episodes[ep]["cw"] = e.caseworker
+            episodes[ep]["cw"].append((e.occurred_on, e.caseworker))
         elif isinstance(e, Episode.Closed):
             episodes[ep]["closed"] = e.occurred_on
         elif isinstance(e, Episode.EntryVoided) or eid(e) in voided or ep not in episodes:
@@ -116,7 +119,8 @@ def caseloads(
         lambda: ([], set())
     )
     for ep, record in episodes.items():
-        mine = answer[record["cw"]]
+        # sorted() is stable: of two assignments on one day the later recorded wins
+        mine = answer[sorted(record["cw"], key=lambda a: a[0])[-1][1]]
         if record["closed"] is not None:
             if not record["final"]:
                 mine[1].add(("final_monitoring_missing", None))
