@@ -26,15 +26,42 @@ def voided_ids(events: list[Any]) -> set[str]:
     return {str(e.event_id) for e in events if isinstance(e, Episode.EntryVoided)}
 
 
-def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int]]:
+def people_by_record(events: list[Any]) -> dict[str, str]:
+    """Each participant record -> its person: the least id among records linked to it."""
+    links: set[frozenset[str]] = set()
+    for e in events:
+        pair = frozenset((str(e.originator_id), str(getattr(e, "other_id", ""))))
+        if isinstance(e, Participant.Linked):
+            links.add(pair)
+        elif isinstance(e, Participant.Unlinked):
+            links.discard(pair)
+    person: dict[str, str] = {}
+    for pair in links:
+        for record in pair:
+            group, grown = {record}, True
+            while grown:  # plain closure, no union-find: the oracle is written apart
+                found = {r for p in links if p & group for r in p}
+                grown, group = not found <= group, group | found
+            person[record] = min(group)
+    return person
+
+
+def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int, int]]:
+    """(kind, settlement, month) -> (services, quantity, distinct people)."""
     voided = voided_ids(events)
-    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    person = people_by_record(events)
+    participants = {
+        str(e.originator_id): str(e.participant_id) for e in events if isinstance(e, Episode.Opened)
+    }
+    totals: dict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [0, 0, set()])
     for e in events:
         if isinstance(e, Episode.ServiceDelivered) and eid(e) not in voided:
             cell = totals[(e.kind, e.settlement, e.occurred_on.isoformat()[:7])]
             cell[0] += 1
             cell[1] += e.quantity
-    return {key: (n, q) for key, (n, q) in totals.items()}
+            record = participants[str(e.originator_id)]
+            cell[2].add(person.get(record, record))
+    return {key: (n, q, len(who)) for key, (n, q, who) in totals.items()}
 
 
 def occupancy(events: list[Any], day: date) -> dict[str, tuple[int, list[tuple[int, str]]]]:

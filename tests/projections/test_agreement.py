@@ -189,6 +189,7 @@ class Run:
                 (row.dimensions["kind"], row.dimensions["settlement"], row.dimensions["month"]): (
                     row.services,
                     row.quantity,
+                    row.people,
                 )
                 for row in models["services"].report(r, self.program)
             }
