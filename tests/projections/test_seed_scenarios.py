@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from domain.base import Actor
@@ -12,6 +15,7 @@ from domain.commands import Context
 from domain.episode import Episode
 from projections.outcomes import Outcomes
 from projections.services import Services
+from tests.api.conftest import serve
 from tests.conftest_stores import TODAY
 from tests.integration.scenario import ADMIN
 from tests.projections.conftest import Stores
@@ -185,3 +189,153 @@ def test_rural_year_shape_counts_every_service_by_kind_settlement_and_month(stor
     assert len(by_settlement) == 28
     assert all(count == 180 for count in by_settlement.values())
     assert served == 280
+
+
+# --- Seed 002 through HTTP: people per form of service (issue #19, "Every target reported") ---
+#
+# The rural program's report of 2023: 2,659 people served in 28 villages, and per form of service
+# 244 semi-stationary, 171 active longevity, 74 charity bus, 206 home care, 163 stationary, 1,489
+# transported; the 312 calls to the mobile team make up the rest of the 2,659. Every person gets
+# two services of their form in two months, so a sum of monthly people would say twice as many.
+RURAL_PEOPLE_PER_FORM = {
+    "transport": 1489,
+    "home_care": 206,
+    "stationary_care": 163,
+    "semi_stationary_care": 244,
+    "active_longevity": 171,
+    "charity_delivery": 74,
+    "mobile_doctor_visit": 312,
+}
+RURAL_CODE = "RURAL-2023"
+
+
+def _rural_command(key: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"path": path, "idempotency_key": key, "body": body}
+
+
+def test_rural_year_reports_people_per_form_of_service_through_http(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Seed 002: people per form over the year, each counted once however often served."""
+    with serve(store_url, tmp_path) as api:
+        defined = api.post(
+            "/v1/programs",
+            {
+                "code": RURAL_CODE,
+                "name": "World without borders",
+                "financing": "budget",
+                "period_start": "2023-01-01",
+                "period_end": "2023-12-31",
+                "targets": {"served": 2659},
+            },
+            role="admin",
+        )
+        assert defined.status_code == 201, defined.text
+        program = defined.json()["id"]
+        api_as = _RuralCaller(api)
+        forms = [form for form, people in RURAL_PEOPLE_PER_FORM.items() for _ in range(people)]
+        village = [f"village-{n % 28:02d}" for n in range(len(forms))]
+        people = [
+            r["result"]["id"]
+            for r in api_as.batch(
+                _rural_command(
+                    f"person-{n}",
+                    "/v1/participants",
+                    {
+                        "target_groups": ["elderly"],
+                        "settlement": village[n],
+                        "birth_year": 1950,
+                        "prior_residence": "own_home",
+                    },
+                )
+                for n in range(len(forms))
+            )
+        ]
+        opened = api_as.batch(
+            command
+            for n, person in enumerate(people)
+            for command in (
+                _rural_command(
+                    f"consent-{n}",
+                    f"/v1/participants/{person}/consents",
+                    {"scope": "services", "document_ref": "C", "occurred_on": "2023-01-09"},
+                ),
+                _rural_command(
+                    f"episode-{n}",
+                    "/v1/episodes",
+                    {
+                        "participant_id": person,
+                        "program_id": program,
+                        "caseworker": "cw-rural",
+                        "referral_source": "village administration",
+                        "occurred_on": "2023-01-10",
+                    },
+                ),
+            )
+        )
+        episodes = [r["result"]["id"] for r in opened[1::2]]
+        delivered = api_as.batch(
+            _rural_command(
+                f"service-{n}-{month}",
+                f"/v1/episodes/{episode}/services",
+                {
+                    "kind": forms[n],
+                    "settlement": village[n],
+                    "occurred_on": f"2023-{month:02d}-15",
+                },
+            )
+            for n, episode in enumerate(episodes)
+            for month in (2 + n % 10, 3 + n % 10)
+        )
+        position = max(r["result"]["position"] for r in delivered)
+
+        def report(**params: str) -> list[dict[str, Any]]:
+            answer = api.http.get(
+                "/v1/reports/services",
+                params={"program": program, "min_position": position, **params},
+                headers=api.as_("analyst", [RURAL_CODE]),
+            )
+            assert answer.status_code == 200, answer.text
+            rows: list[dict[str, Any]] = answer.json()["rows"]
+            return rows
+
+        by_form = report(by="kind", **{"from": "2023-01-01", "to": "2023-12-31"})
+        by_form_and_month = report(by="kind,month")
+        by_village = report(by="settlement")
+
+    assert {row["kind"]: row["people"] for row in by_form} == RURAL_PEOPLE_PER_FORM
+    assert {row["kind"]: row["services"] for row in by_form} == {
+        form: 2 * people for form, people in RURAL_PEOPLE_PER_FORM.items()
+    }
+    assert sum(row["people"] for row in by_form) == 2659
+    # Month by month each person is counted in two months: the year's people are not that sum.
+    assert sum(r["people"] for r in by_form_and_month if r["kind"] == "transport") == 2 * 1489
+    assert len(by_village) == 28
+    assert sum(row["people"] for row in by_village) == 2659
+
+
+class _RuralCaller:
+    """A caseworker of the rural program sending batches."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def batch(self, commands: Any) -> list[dict[str, Any]]:
+        """Sends the commands in chunks, four at a time as four devices would (the server
+        writes concurrent commands together); a chunk keeps its commands in order."""
+        sent = list(commands)
+        headers = self.api.as_("caseworker", [RURAL_CODE], "cw-rural")
+
+        def send(start: int) -> list[dict[str, Any]]:
+            answer = self.api.http.post(
+                "/v1/batch", json={"commands": sent[start : start + 500]}, headers=headers
+            )
+            assert answer.status_code == 200, answer.text
+            chunk: list[dict[str, Any]] = answer.json()["results"]
+            return chunk
+
+        with ThreadPoolExecutor(4) as devices:
+            results = [r for chunk in devices.map(send, range(0, len(sent), 500)) for r in chunk]
+        refused = [r for r in results if r["status"] != 201]
+        assert refused == [], refused[:1]
+        return results
