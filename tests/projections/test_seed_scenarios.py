@@ -328,7 +328,10 @@ class _RuralCaller:
 
         def send(start: int) -> list[dict[str, Any]]:
             answer = self.api.http.post(
-                "/v1/batch", json={"commands": sent[start : start + 500]}, headers=headers
+                "/v1/batch",
+                json={"commands": sent[start : start + 500]},
+                headers=headers,
+                timeout=600,  # a chunk waits for the others' turns (four served at once)
             )
             assert answer.status_code == 200, answer.text
             chunk: list[dict[str, Any]] = answer.json()["results"]
