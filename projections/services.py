@@ -53,6 +53,14 @@ class Services(ReadModel):
             " quantity INTEGER NOT NULL, staff TEXT NOT NULL, voided INTEGER NOT NULL DEFAULT 0,"
             " participant_id TEXT NOT NULL"
         ),
+        # Who was served in each cell of a month, and how often (not voided): the people of whole
+        # months are read here, a row per person and cell, not from every entry (the rural
+        # year: 32,000 rows instead of 849,000).
+        "people": (
+            "program_id TEXT NOT NULL, kind TEXT NOT NULL, settlement TEXT NOT NULL,"
+            " month TEXT NOT NULL, participant_id TEXT NOT NULL, services INTEGER NOT NULL,"
+            " PRIMARY KEY (program_id, kind, settlement, month, participant_id)"
+        ),
         # Records linked as one person, each link both ways (each record states its own).
         "links": "participant_id TEXT NOT NULL, other_id TEXT NOT NULL,"
         " PRIMARY KEY (participant_id, other_id)",
@@ -71,6 +79,7 @@ class Services(ReadModel):
         self._voided: list[str] = []
         self._counts: Counter[Key] = Counter()
         self._quantities: Counter[Key] = Counter()
+        self._served: Counter[tuple[str, str, str, str, str]] = Counter()
 
     @handles(Episode.Opened)
     def _opened(self, tx: Tx, event: Any, position: int) -> None:
@@ -116,21 +125,23 @@ class Services(ReadModel):
         )
         self._counts[key] += 1
         self._quantities[key] += event.quantity
+        self._served[(*key, participant)] += 1
 
     @handles(Episode.EntryVoided)
     def _voided_entry(self, tx: Tx, event: Any, position: int) -> None:
         voided = str(event.event_id)
         found = [e for e in self._new_entries if e[0] == voided] or tx.execute(
-            f"SELECT entry_id, program_id, kind, settlement, occurred_on, month, quantity"
-            f" FROM {self.t('entries')} WHERE entry_id = ?",
+            f"SELECT entry_id, program_id, kind, settlement, occurred_on, month, quantity,"
+            f" staff, voided, participant_id FROM {self.t('entries')} WHERE entry_id = ?",
             (voided,),
         )
         if not found:
             return  # not a service: another kind of entry was voided
-        _, program, kind, settlement, _, month, quantity = found[0][:7]
+        _, program, kind, settlement, _, month, quantity, _, _, participant = found[0]
         key = (program, kind, settlement, month)
         self._counts[key] -= 1
         self._quantities[key] -= quantity
+        self._served[(*key, participant)] -= 1
         self._voided.append(voided)
 
     def flush(self, tx: Tx) -> None:
@@ -143,12 +154,19 @@ class Services(ReadModel):
             f" quantity = {totals}.quantity + excluded.quantity",
             [(*key, count, self._quantities[key]) for key, count in self._counts.items()],
         )
+        people = self.t("people")
+        tx.executemany(
+            f"INSERT INTO {people} VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (program_id, kind, settlement, month, participant_id) DO UPDATE SET"
+            f" services = {people}.services + excluded.services",
+            [(*key, count) for key, count in self._served.items()],
+        )
         tx.executemany(
             f"UPDATE {self.t('entries')} SET voided = 1 WHERE entry_id = ?",
             [(voided,) for voided in self._voided],
         )
         self._new_entries, self._voided = [], []
-        self._counts, self._quantities = Counter(), Counter()
+        self._counts, self._quantities, self._served = Counter(), Counter(), Counter()
 
     def _program_of(self, tx: Tx, episode: str) -> tuple[str, str]:
         """The episode's program and participant."""
@@ -225,16 +243,20 @@ class Services(ReadModel):
     ) -> dict[tuple[str, ...], set[str]]:
         """Who was served in each cell over the period: the distinct people, one per group of
         linked records (the group's least id names it)."""
-        where, params = "program_id = ? AND voided = 0", [str(program_id)]
-        if start:
-            where += " AND occurred_on >= ?"
-            params.append(start.isoformat())
-        if end:
-            where += " AND occurred_on <= ?"
-            params.append(end.isoformat())
+        params: list[Any] = [str(program_id)]
+        if "staff" in by or not _whole_months(start, end):
+            table, where, column = "entries", "program_id = ? AND voided = 0", "occurred_on"
+            bounds = [day.isoformat() if day else None for day in (start, end)]
+        else:  # whole months: the people of each month, far fewer rows than the entries
+            table, where, column = "people", "program_id = ? AND services > 0", "month"
+            bounds = [day.isoformat()[:7] if day else None for day in (start, end)]
+        for bound, compare in zip(bounds, (">=", "<="), strict=True):
+            if bound:
+                where += f" AND {column} {compare} ?"
+                params.append(bound)
         columns = ", ".join((*by, "participant_id"))
         rows = reading.tx.execute(
-            f"SELECT {columns} FROM {reading.t('entries')} WHERE {where} GROUP BY {columns}",
+            f"SELECT {columns} FROM {reading.t(table)} WHERE {where} GROUP BY {columns}",
             params,
         )
         person = _people_by_record(reading.tx.execute(f"SELECT * FROM {reading.t('links')}"))
