@@ -244,7 +244,7 @@ def _rural_person(ledger: Any, program: UUID, n: int, form: str) -> None:
         )
 
 
-def test_rural_year_reports_people_per_form_of_service_through_http(
+def test_rural_year_people_per_form_of_service_read_through_http(
     store_url: str, tmp_path: Path
 ) -> None:
     """Seed 002: people per form over the year, each counted once however often served."""
