@@ -85,7 +85,10 @@ class CaseloadAnswer(ReadAnswer):
     model_config = documented(CASELOAD_EXAMPLE)
 
     caseworker: str
-    as_of: date
+    as_of: date = Field(description="The day the caseload is effective on")
+    known_at: str | None = Field(
+        None, description="The recorded moment it is answered as known at (none: now)"
+    )
     episodes: list[CaseloadEpisode]
     next_cursor: str | None
     overdue: list[OverdueItem]
@@ -180,6 +183,9 @@ class FacilityPeriodAnswer(ReadAnswer):
     bed_nights: int
     capacity_nights: int
     utilisation: float
+    counted_to: date | None = Field(
+        None, description="The last day counted: nights after today are not bed-nights yet"
+    )
     days: list[FacilityDay]
     position: int
 
@@ -270,6 +276,9 @@ class ServicesRow(ReadAnswer):
     staff: str | None = None
     services: int
     quantity: int
+    people: int | None = Field(
+        None, description="Distinct people over the whole period asked, linked records once"
+    )
 
 
 class ServicesAnswer(ReadAnswer):

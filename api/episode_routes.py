@@ -12,10 +12,11 @@ from pydantic import ConfigDict, Field
 from api import history, policy
 from api.answers import ReadAnswer
 from api.auth import Principal
+from api.bodies import Day
 from api.deps import authenticate, components
 from api.history import HistoryCursor, Stream
 from api.model_reads import MinPosition, reading_of
-from api.problems import PROBLEMS
+from api.problems import PROBLEMS, ProblemError
 from api.read_params import (
     Cursor,
     KnownAt,
@@ -28,6 +29,7 @@ from api.read_params import (
 )
 from api.record_answers import EpisodeAnswer, HistoryPage
 from domain.episode import Episode
+from domain.episode_on import episode_on
 from projections.directory import EpisodeFilter
 
 
@@ -135,11 +137,27 @@ def router() -> APIRouter:
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
         episode_id: UUID,
+        on: Annotated[
+            Day | None, Query(description="Answer the state effective on this day (YYYY-MM-DD)")
+        ] = None,
         known_at: KnownAt = None,
     ) -> dict[str, Any]:
-        """An episode's state: caseworker, dates, and each referral, placement, course and job."""
+        """An episode's state: caseworker, dates, and each referral, placement, course and job;
+        `on` gives the state effective on a day (its caseworker and items of that day), from
+        what was recorded by `known_at` (now if left out)."""
         ledger = components(request).ledger
         current = _episode(ledger, principal, episode_id, known_at)
+        version = current.version
+        if on is not None:
+            effective = episode_on(ledger.recorded_events(episode_id, known_at), on)
+            if effective is None:
+                raise ProblemError(
+                    404,
+                    "not_yet_opened",
+                    f"episode {episode_id} had not opened on {on}",
+                    f"it opened on {current.opened_on}: ask for a day from then on",
+                )
+            current = effective
         items = [
             {
                 "id": str(track.id),
@@ -152,7 +170,8 @@ def router() -> APIRouter:
         ]
         return {
             "id": str(episode_id),
-            "version": current.version,
+            "on": on,
+            "version": version,
             "participant_id": str(current.participant_id),
             "program_id": str(current.program_id),
             "caseworker": current.caseworker,

@@ -103,6 +103,7 @@ class EpisodeAnswer(ReadAnswer):
     items: list[EpisodeItem]
     entries: int
     voided_entries: int
+    on: date | None = Field(None, description="The day the state is effective on, if asked")
     position: int
 
 

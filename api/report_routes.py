@@ -124,14 +124,18 @@ def router() -> APIRouter:
         limit: Limit = 500,
         cursor: Cursor = None,
     ) -> Response:
-        """Services and quantities per kind, settlement, month (and staff) of a program."""
+        """Services, quantities and distinct people per kind, settlement, month (and staff) of a
+        program; a row's `people` are counted over the whole period asked, linked records once."""
         policy.check_report(principal, program_id_of(program))
         program_id = known_program(components(request).ledger, program)
         dimensions = tuple(dict.fromkeys(d for d in by.split(",") if d in DIMENSIONS))
         model, opening = reading_of(request, "services", min_position)
         with opening as reading:
             cells = model.report(reading, program_id, start, end, dimensions)  # type: ignore[attr-defined]
-        rows = [{**c.dimensions, "services": c.services, "quantity": c.quantity} for c in cells]
+        rows = [
+            {**c.dimensions, "services": c.services, "quantity": c.quantity, "people": c.people}
+            for c in cells
+        ]
         items, following = page(rows, limit, cursor)
         return answer(
             request,

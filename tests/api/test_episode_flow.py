@@ -139,7 +139,7 @@ def test_an_episode_from_intake_to_closure_and_what_everyone_then_reads(api: Api
     services = api.get(
         "/v1/reports/services", program=world.own, by="kind", min_position=position
     ).json()
-    assert services["rows"] == [{"kind": "food_package", "services": 1, "quantity": 2}]
+    assert services["rows"] == [{"kind": "food_package", "services": 1, "quantity": 2, "people": 1}]
     assert service["position"] < position
     period = api.get(
         f"/v1/facilities/{world.facility}/occupancy",
@@ -153,4 +153,4 @@ def test_an_episode_from_intake_to_closure_and_what_everyone_then_reads(api: Api
         headers={**api.as_("analyst"), "Accept": "text/csv"},
     )
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[0] == "kind,settlement,month,services,quantity"
+    assert csv.text.splitlines()[0] == "kind,settlement,month,services,quantity,people"

@@ -47,15 +47,42 @@ def one_person(events: list[Any]) -> dict[str, str]:
     return {record: min(group) for group in groups for record in group}
 
 
-def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int]]:
+def people_by_record(events: list[Any]) -> dict[str, str]:
+    """Each participant record -> its person: the least id among records linked to it."""
+    links: set[frozenset[str]] = set()
+    for e in events:
+        pair = frozenset((str(e.originator_id), str(getattr(e, "other_id", ""))))
+        if isinstance(e, Participant.Linked):
+            links.add(pair)
+        elif isinstance(e, Participant.Unlinked):
+            links.discard(pair)
+    person: dict[str, str] = {}
+    for pair in links:
+        for record in pair:
+            group, grown = {record}, True
+            while grown:  # plain closure, no union-find: the oracle is written apart
+                found = {r for p in links if p & group for r in p}
+                grown, group = not found <= group, group | found
+            person[record] = min(group)
+    return person
+
+
+def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int, int]]:
+    """(kind, settlement, month) -> (services, quantity, distinct people)."""
     voided = voided_ids(events)
-    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    person = people_by_record(events)
+    participants = {
+        str(e.originator_id): str(e.participant_id) for e in events if isinstance(e, Episode.Opened)
+    }
+    totals: dict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [0, 0, set()])
     for e in events:
         if isinstance(e, Episode.ServiceDelivered) and eid(e) not in voided:
             cell = totals[(e.kind, e.settlement, e.occurred_on.isoformat()[:7])]
             cell[0] += 1
             cell[1] += e.quantity
-    return {key: (n, q) for key, (n, q) in totals.items()}
+            record = participants[str(e.originator_id)]
+            cell[2].add(person.get(record, record))
+    return {key: (n, q, len(who)) for key, (n, q, who) in totals.items()}
 
 
 def occupancy(events: list[Any], day: date) -> dict[str, tuple[int, list[tuple[int, str]]]]:
@@ -91,7 +118,8 @@ def occupancy(events: list[Any], day: date) -> dict[str, tuple[int, list[tuple[i
 def caseloads(
     events: list[Any], as_of: date
 ) -> dict[str, tuple[list[tuple[str, date]], set[tuple[str, str | None]]]]:
-    """caseworker -> ([(open episode, last contact)], {(overdue kind, item)})."""
+    """caseworker -> ([(episode open on as_of, last contact)], {(overdue kind, item)}): only
+    what was effective by `as_of` counts, and a voided entry never happened."""
     voided = voided_ids(events)
     limits = {
         str(e.originator_id): e.course_start_limit_days
@@ -101,9 +129,11 @@ def caseloads(
     episodes: dict[str, dict[str, Any]] = {}
     for e in events:
         ep = str(e.originator_id)
+        if not isinstance(e, Episode.Event) or e.occurred_on > as_of:
+            continue
         if isinstance(e, Episode.Opened):
             episodes[ep] = {
-                "cw": e.caseworker,
+                "cw": [(e.occurred_on, e.caseworker)],
                 "program": str(e.program_id),
                 "opened": e.occurred_on,
                 "closed": None,
@@ -112,7 +142,7 @@ def caseloads(
                 "final": False,
             }
         elif isinstance(e, Episode.CaseworkerAssigned):
-            episodes[ep]["cw"] = e.caseworker
+            episodes[ep]["cw"].append((e.occurred_on, e.caseworker))
         elif isinstance(e, Episode.Closed):
             episodes[ep]["closed"] = e.occurred_on
         elif isinstance(e, Episode.EntryVoided) or eid(e) in voided or ep not in episodes:
@@ -137,7 +167,8 @@ def caseloads(
         lambda: ([], set())
     )
     for ep, record in episodes.items():
-        mine = answer[record["cw"]]
+        # sorted() is stable: of two assignments on one day the later recorded wins
+        mine = answer[sorted(record["cw"], key=lambda a: a[0])[-1][1]]
         if record["closed"] is not None:
             if not record["final"]:
                 mine[1].add(("final_monitoring_missing", None))

@@ -33,6 +33,8 @@ from tests.projections.conftest import Stores, open_stores
 
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 DAYS = [date(2024, 3, 1) + timedelta(days=n) for n in range(0, 90, 3)]
+# Caseloads are effective on a day: today, and days before later entries, closures, reassignments.
+CASELOAD_DAYS = (TODAY, DAYS[10], DAYS[20], DAYS[-1] - timedelta(days=1))
 MODELS = (Caseloads, Directory, Occupancy, Outcomes, Services)
 
 day = st.sampled_from(DAYS)
@@ -243,6 +245,7 @@ class Run:
                 (row.dimensions["kind"], row.dimensions["settlement"], row.dimensions["month"]): (
                     row.services,
                     row.quantity,
+                    row.people,
                 )
                 for row in models["services"].report(r, self.program)
             }
@@ -255,14 +258,15 @@ class Run:
                 for d in DAYS
             }
         with models["caseloads"].reading() as r:
-            caseloads = {}
-            for caseworker in ("cw-7", "cw-8"):
-                load = models["caseloads"].caseload(r, caseworker, TODAY)
-                if load.episodes or load.overdue:
-                    caseloads[caseworker] = (
-                        sorted((e.episode_id, e.last_contact) for e in load.episodes),
-                        {(o.kind, o.item_id) for o in load.overdue},
-                    )
+            caseloads: dict[tuple[date, str], Any] = {}
+            for as_of in CASELOAD_DAYS:
+                for caseworker in ("cw-7", "cw-8"):
+                    load = models["caseloads"].caseload(r, caseworker, as_of)
+                    if load.episodes or load.overdue:
+                        caseloads[(as_of, caseworker)] = (
+                            sorted((e.episode_id, e.last_contact) for e in load.episodes),
+                            {(o.kind, o.item_id) for o in load.overdue},
+                        )
         with models["outcomes"].reading() as r:
             report = models["outcomes"].report(r, self.program, *YEAR)
             outcomes = {
@@ -287,8 +291,9 @@ class Run:
             for n in ledger.recorder.select_notifications(1, 1_000_000)
         ]
         caseloads = {
-            cw: (sorted(episodes), overdue)
-            for cw, (episodes, overdue) in fold.caseloads(events, TODAY).items()
+            (as_of, cw): (sorted(episodes), overdue)
+            for as_of in CASELOAD_DAYS
+            for cw, (episodes, overdue) in fold.caseloads(events, as_of).items()
             if episodes or overdue
         }
         return {
