@@ -20,6 +20,7 @@ from api import (
     occupancy_routes,
     ops_routes,
     participant_routes,
+    person_search_routes,
     problems,
     report_routes,
 )
@@ -102,7 +103,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     def front(app: LedgerApp) -> ASGIApp:
         # Commands are refused through the app's exception handlers, installed just below.
         commands = command_routes.CommandRoutes(
-            batch.BatchTurns(app.framework), app.exception_handlers
+            batch.BatchTurns(app.framework), app.exception_handlers, app.router.routes
         )
         return observability.observed(app, commands, metrics, settings.max_body_bytes)
 
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     # request, each time trying every route before the match.
     routers = (
         batch,
+        person_search_routes,  # before participant_routes: /candidates is no participant's id
         participant_routes,
         episode_routes,
         caseload_routes,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Principal
@@ -30,11 +31,12 @@ from api.command_headers import DOCUMENTED, expected_version, idempotency_key
 from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
 from api.on_loop import run_on_loop
-from api.policy import check_command
+from api.policy import check_command, duplicate_shown
 from api.problems import PROBLEM_SCHEMA, PROBLEMS
 from domain.base import Actor
 from domain.commands import CommandResult, Context
 from domain.ledger import Ledger
+from domain.personal_data import DuplicatePersonError
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -58,7 +60,10 @@ def execute(
 ) -> CommandResult:
     """The command, if the caller may send it (run on the event loop: api/on_loop.py)."""
     check_command(principal, ledger, command, params, body)
-    return command.run(ledger, ctx, params, body)
+    try:
+        return command.run(ledger, ctx, params, body)
+    except DuplicatePersonError as error:
+        raise duplicate_shown(principal, ledger, error) from None
 
 
 def endpoint(command: Command) -> Endpoint:
@@ -128,9 +133,14 @@ class CommandRoutes:
     No other route's template matches a command's path (tests/api/test_command_requests.py),
     so FastAPI would answer such a request the same way."""
 
-    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Any]) -> None:
+    def __init__(
+        self, app: ASGIApp, handlers: Mapping[Any, Any], reads: Sequence[BaseRoute] = ()
+    ) -> None:
+        """`reads`: the application's routes; a path both a command and a read (GET
+        /v1/participants) is the application's for any method but POST."""
         self.app = app
         self.handlers = handlers
+        self.reads = reads
         self.routes = [(c.pattern("[^/]+"), c, endpoint(c)) for c in COMMANDS]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -139,12 +149,18 @@ class CommandRoutes:
             for pattern, command, serve in self.routes:
                 found = pattern.fullmatch(path)
                 if found:
+                    if scope["method"] != "POST" and self._read(scope):
+                        break
                     scope["path_params"] = found.groupdict()
                     scope["route"] = command  # its `path` template labels metrics and logs
                     answer = serve if scope["method"] == "POST" else _not_allowed
                     await self._serve(answer, scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+    def _read(self, scope: Scope) -> bool:
+        """Whether a route of the application answers this request (its method included)."""
+        return any(route.matches(scope)[0] is Match.FULL for route in self.reads)
 
     async def _serve(self, serve: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -191,10 +207,10 @@ def document(app: FastAPI) -> None:
     def with_commands() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = framework()
-            schema["paths"] = {
-                **{c.path: {"post": _operation(c)} for c in COMMANDS},
-                **schema["paths"],
-            }
+            paths: dict[str, Any] = {c.path: {"post": _operation(c)} for c in COMMANDS}
+            for path, operations in schema["paths"].items():  # a path may be read and posted
+                paths[path] = {**paths.get(path, {}), **operations}
+            schema["paths"] = paths
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(_body_schemas())
             schemas.setdefault("Answer", Answer.model_json_schema(mode="serialization"))
