@@ -22,7 +22,8 @@ from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
 
 # Printable text only: a NUL or other control character is refused (422), never searched for.
-SEARCH_TEXT = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+_PRINTABLE = r"[^\u0000-\u001f\u007f]"
+SEARCH_TEXT = rf"^{_PRINTABLE}*[^\u0000-\u0020\u007f]{_PRINTABLE}*$"  # and not only spaces
 SearchText = Annotated[str, Field(min_length=1, max_length=200, pattern=SEARCH_TEXT)]
 HitLimit = Annotated[int, Field(ge=1, le=100)]
 # Ranked ids read to find a page of people the caller may see, per hit asked for: the rest of
