@@ -4,6 +4,7 @@ only people the caller may see, every hit's read recorded; SNILS unique; look-al
 from __future__ import annotations
 
 import threading
+import uuid
 from typing import Any
 
 import httpx
@@ -267,3 +268,12 @@ def test_a_supervisor_sees_people_recorded_twice_within_their_programs(api: Api)
     refused = api.get("/v1/participants/candidates", role="caseworker")
     assert refused.status_code == 403
     assert api.get("/v1/participants/candidates", role="supervisor", cursor="!").status_code == 422
+
+
+def test_an_index_entry_of_no_saved_person_is_never_answered(api: Api) -> None:
+    person, _ = a_person(api)
+    ghost = uuid.uuid4()  # indexed by a registration that crashed before its save
+    api.ledger.person_index.put(ghost, PERSON)
+    answer = search(api, "Водкина")
+    assert ids(answer) == [person]
+    assert str(ghost) not in answer.text
