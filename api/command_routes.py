@@ -90,8 +90,11 @@ def endpoint(command: Command) -> Endpoint:
     return route
 
 
-async def _not_allowed(request: Request) -> Response:
-    raise HTTPException(405, headers={"Allow": "POST"})
+def _not_allowed(methods: set[str]) -> Endpoint:
+    async def refuse(request: Request) -> Response:
+        raise HTTPException(405, headers={"Allow": ", ".join(sorted(methods))})
+
+    return refuse
 
 
 def _path_params(request: Request, names: list[str]) -> Params:
@@ -149,18 +152,24 @@ class CommandRoutes:
             for pattern, command, serve in self.routes:
                 found = pattern.fullmatch(path)
                 if found:
-                    if scope["method"] != "POST" and self._read(scope):
+                    read = self._read_methods(scope)
+                    if scope["method"] != "POST" and scope["method"] in read:
                         break
                     scope["path_params"] = found.groupdict()
                     scope["route"] = command  # its `path` template labels metrics and logs
-                    answer = serve if scope["method"] == "POST" else _not_allowed
+                    answer = serve if scope["method"] == "POST" else _not_allowed({"POST", *read})
                     await self._serve(answer, scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
-    def _read(self, scope: Scope) -> bool:
-        """Whether a route of the application answers this request (its method included)."""
-        return any(route.matches(scope)[0] is Match.FULL for route in self.reads)
+    def _read_methods(self, scope: Scope) -> set[str]:
+        """The methods the application's routes answer on this path (none: only a command)."""
+        return {
+            method
+            for route in self.reads
+            if route.matches(scope)[0] is not Match.NONE
+            for method in getattr(route, "methods", None) or ()
+        }
 
     async def _serve(self, serve: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

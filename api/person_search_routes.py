@@ -7,7 +7,7 @@ import base64
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import history, policy
@@ -29,6 +29,8 @@ HitLimit = Annotated[int, Field(ge=1, le=100)]
 # Ranked ids read to find a page of people the caller may see, per hit asked for: the rest of
 # a crowded result is cut rather than loading every namesake in the ledger.
 CANDIDATES_PER_HIT = 5
+# Past any page there is: a cursor's offset is at most this (the databases' OFFSET is 64-bit).
+MAX_OFFSET = 2**40
 
 
 class SearchRequest(BaseModel):
@@ -127,6 +129,15 @@ def router() -> APIRouter:
         """Find people (recommended: the text stays out of URLs and their logs)."""
         return _search(request, principal, body.query, body.limit)
 
+    @people.api_route(
+        "/v1/participants/search",
+        methods=["GET", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    def search_by_other_methods() -> None:
+        """Only POSTed: not the participant with id "search" of GET /v1/participants/{id}."""
+        raise HTTPException(405, headers={"Allow": "POST"})
+
     @people.get("/v1/participants", response_model=SearchAnswer, operation_id="find_people")
     def search_by_query(
         request: Request,
@@ -151,7 +162,7 @@ def router() -> APIRouter:
         """People sharing a normalised name and birth date, in groups (supervisors, admins)."""
         policy.check_lookalike_reader(principal)
         ledger = components(request).ledger
-        after = offset_of(cursor)
+        after = min(offset_of(cursor), MAX_OFFSET)
         found = ledger.person_index.lookalikes(after, limit)
         groups = []
         for ids in found:

@@ -199,6 +199,7 @@ class SqlPersonIndex:
             f" FROM {join} GROUP BY t.participant_id, q.part"
             ") AS m GROUP BY participant_id ORDER BY SUM(best) DESC, participant_id LIMIT ?"
         )
+
         def select(tx: Tx) -> list[tuple[Any, ...]]:
             if self.store.postgres:
                 # A common name's token is guessed at thousands of rows (no statistics): JIT

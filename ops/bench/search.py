@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, SIM905 - Russian names, in lists as text
 """Person search over 100,000 people on PostgreSQL, beside a plain indexed lookup.
 
     python ops/bench/search.py [--people 100000] [--queries 2000]
@@ -23,7 +24,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,17 @@ def a_query(person: dict[str, Any], rng: random.Random) -> str:
     )
 
 
+def registered(actor: Actor) -> Participant:
+    return Participant.register(
+        target_groups=["homeless"],
+        settlement="Kunashak",
+        birth_year=1970,
+        prior_residence="street",
+        by=actor,
+        today=date.today(),
+    )
+
+
 def populate(ledger: Ledger, people: int, rng: random.Random) -> tuple[list[dict[str, Any]], float]:
     """`people` people saved and indexed; returns them and the command path's registrations/s."""
     index = ledger.person_index
@@ -104,16 +115,7 @@ def populate(ledger: Ledger, people: int, rng: random.Random) -> tuple[list[dict
     everyone: list[dict[str, Any]] = []
     bulk, batch = people - min(1000, people // 10), 2000
     for start in range(0, bulk, batch):
-        made = [
-            (
-                Participant.register(
-                    target_groups=["homeless"], settlement="Kunashak", birth_year=1970,
-                    prior_residence="street", by=actor, today=date.today(),
-                ),  # fmt: skip
-                a_person(rng),
-            )
-            for _ in range(min(batch, bulk - start))
-        ]
+        made = [(registered(actor), a_person(rng)) for _ in range(min(batch, bulk - start))]
         ledger.save(*(participant for participant, _ in made))
         index.put_many([(participant.id, fields) for participant, fields in made])
         everyone += [{**fields, "id": participant.id} for participant, fields in made]
