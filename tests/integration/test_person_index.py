@@ -19,6 +19,7 @@ from domain.ledger import Ledger
 from domain.participant_commands import STALE_CLAIM_SECONDS
 from domain.personal_data import DuplicatePersonError, normalise_snils
 from store.person_index import SqlPersonIndex
+from store.person_reindex import reindex
 from tests.conftest_stores import settings_for
 from tests.snils import a_snils
 
@@ -111,3 +112,22 @@ def test_two_ledgers_racing_for_one_snils_save_one_person(
     assert [f.participant_id for f in found] == saved
     for ledger in ledgers:
         ledger.close()
+
+
+def test_a_reindex_from_the_log_drops_ghosts_and_erased_people_and_keeps_claims(
+    ledger: Ledger,
+) -> None:
+    kept_snils, erased_snils = a_snils(), a_snils()
+    kept = register(ledger, kept_snils)
+    erased = register(ledger, erased_snils, name="Стёртая Персона")
+    ledger.erase_participant(Context(Actor("admin-1", "admin")), erased, reason="asked")
+    ghost = uuid.uuid4()
+    index_of(ledger).put(ghost, {"full_name": "Анна Ёжикова", "snils": "11223344595"})
+    report = reindex(ledger)
+    assert (report.people, report.shared_snils) == (1, [])
+    found = [f.participant_id for f in index_of(ledger).search("Анна Ежикова", 10)]
+    assert found == [kept]
+    assert index_of(ledger).search(erased_snils, 10) == []
+    with pytest.raises(DuplicatePersonError):
+        register(ledger, kept_snils)
+    register(ledger, erased_snils)
