@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import (
@@ -16,12 +17,14 @@ from api import (
     caseload_routes,
     command_routes,
     episode_routes,
+    facility_routes,
     observability,
     occupancy_routes,
     ops_routes,
     participant_routes,
     person_search_routes,
     problems,
+    program_routes,
     report_routes,
 )
 from api.auth import Authenticator
@@ -84,6 +87,12 @@ def _state_text_rule(schema: dict[str, Any]) -> None:
             branch["pattern"] = URL_TEXT
 
 
+def _best_match(app: FastAPI, scope: Scope) -> Match:
+    """How the application's own routes match a request: fully, by path alone, or not."""
+    matches = {route.matches(scope)[0] for route in app.router.routes}
+    return next((m for m in (Match.FULL, Match.PARTIAL) if m in matches), Match.NONE)
+
+
 def create_app(settings: Settings | None = None) -> LedgerApp:
     """Build the HTTP application for the given settings (from the environment by default)."""
     settings = settings or Settings()
@@ -103,7 +112,9 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     def front(app: LedgerApp) -> ASGIApp:
         # Commands are refused through the app's exception handlers, installed just below.
         commands = command_routes.CommandRoutes(
-            batch.BatchTurns(app.framework), app.exception_handlers, app.router.routes
+            batch.BatchTurns(app.framework),
+            app.exception_handlers,
+            reads=lambda scope: _best_match(app, scope),
         )
         return observability.observed(app, commands, metrics, settings.max_body_bytes)
 
@@ -126,6 +137,8 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     routers = (
         batch,
         person_search_routes,  # before participant_routes: /candidates is no participant's id
+        program_routes,
+        facility_routes,
         participant_routes,
         episode_routes,
         caseload_routes,

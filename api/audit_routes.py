@@ -11,6 +11,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import APIRouter, Depends, Request
 
 from api import policy
+from api.audit_answers import (
+    AccessLogAnswer,
+    CheckpointAnswer,
+    PublicKeyAnswer,
+    VerificationAnswer,
+)
 from api.auth import Principal
 from api.deps import authenticate, components
 from api.history import plain
@@ -51,7 +57,12 @@ def seal_footer(request: Request, position: int) -> dict[str, Any]:
 def router() -> APIRouter:
     audit = APIRouter(tags=["audit"], responses=PROBLEMS)
 
-    @audit.get("/v1/audit/access", operation_id="access_log")
+    @audit.get(
+        "/v1/audit/access",
+        operation_id="access_log",
+        response_model=AccessLogAnswer,
+        response_model_exclude_unset=True,
+    )
     def access_log(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -65,7 +76,12 @@ def router() -> APIRouter:
         items, following = page([plain(r) for r in records_of], limit, cursor)
         return {"items": items, "next_cursor": following}
 
-    @audit.get("/v1/audit/verify", operation_id="verify_chain")
+    @audit.get(
+        "/v1/audit/verify",
+        operation_id="verify_chain",
+        response_model=VerificationAnswer,
+        response_model_exclude_unset=True,
+    )
     def verify_chain(
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
     ) -> dict[str, Any]:
@@ -79,7 +95,12 @@ def router() -> APIRouter:
         result = verify(state.ledger.recorder, state.seal, public_key)
         return asdict(result)
 
-    @audit.get("/v1/audit/checkpoints/latest", operation_id="latest_checkpoint")
+    @audit.get(
+        "/v1/audit/checkpoints/latest",
+        operation_id="latest_checkpoint",
+        response_model=CheckpointAnswer,
+        response_model_exclude_unset=True,
+    )
     def latest_checkpoint(
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
     ) -> dict[str, Any]:
@@ -94,7 +115,12 @@ def router() -> APIRouter:
             "algorithm": "Ed25519",
         }
 
-    @audit.get("/v1/audit/public-key", operation_id="public_key")
+    @audit.get(
+        "/v1/audit/public-key",
+        operation_id="public_key",
+        response_model=PublicKeyAnswer,
+        response_model_exclude_unset=True,
+    )
     def public_key(request: Request) -> dict[str, str]:
         """The Ed25519 public key that signs checkpoints (raw 32 bytes, base64)."""
         return {"algorithm": "Ed25519", "public_key": public_key_b64(request)}

@@ -15,6 +15,7 @@ from api.command_headers import IDEMPOTENCY_KEY
 from api.command_routes import Answer, execute
 from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
+from api.field_hints import with_hints
 from api.on_loop import run_on_loop
 from api.problems import PROBLEMS, ProblemBody, problem_content, refusal
 from domain.base import Actor
@@ -101,9 +102,10 @@ async def _batch_item(request: Request, principal: Principal, item: BatchItem) -
     try:
         body = command.body.model_validate(item.body)
     except ValidationError as error:
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()
-        ]
+        errors = with_hints(
+            command,
+            [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()],
+        )
         return _refused(
             problem_content(422, "invalid_request", "The command is not valid", errors=errors)
         )
@@ -119,7 +121,7 @@ async def _batch_item(request: Request, principal: Principal, item: BatchItem) -
         if refused is None:
             raise
         return _refused(refused[0])
-    answer = Answer(id=result.id, version=result.version, position=result.position)
+    answer = Answer.of(result)
     return BatchResult(status=200 if result.replayed else 201, result=answer)
 
 

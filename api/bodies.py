@@ -152,7 +152,14 @@ def _storable(value: object) -> bool:
 
 
 class Dated(Body):
-    occurred_on: Day = Field(description="When it happened in the world (at most a day ahead)")
+    """A command about something that happened on a day: today unless the body says otherwise."""
+
+    occurred_on: Day | None = Field(
+        None,
+        description="When it happened in the world (at most a day ahead); left out: today, by"
+        " the server's clock. An Idempotency-Key names the request as sent: sent again without"
+        " a date on a later day, it replays the first answer (dated the first day).",
+    )
 
 
 class ProgramBody(Body):
@@ -163,6 +170,16 @@ class ProgramBody(Body):
     period_end: Day
     targets: dict[Indicator, Count] = Field(default_factory=dict)
     course_start_limit_days: Annotated[int, Field(ge=1, le=365), WholeNumber] = 5
+    services: list[CatalogueServiceBody] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Services of the program's own, added as it is defined",
+    )
+    cohorts: list[CohortBody] = Field(
+        default_factory=list,
+        max_length=len(Indicator),
+        description="Cohorts of its indicators, defined as it is defined",
+    )
 
 
 class TargetsBody(Body):
@@ -175,6 +192,11 @@ class FacilityBody(Dated):
     name: Text
     settlement: Text
     capacity: Capacity
+    programs: list[Id] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The programs whose participants it takes (ids); none: shared by all",
+    )
 
 
 class CapacityBody(Dated):
@@ -277,8 +299,21 @@ class JobEndBody(Dated):
     reason: Reason
 
 
+# A built-in kind (ServiceKind) or one a program added to its catalogue.
+ServiceKindName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$"),
+    Field(
+        description="A built-in kind ("
+        + ", ".join(ServiceKind)
+        + ") or one in the program's catalogue (POST /v1/programs/{program_id}/services)",
+        examples=[ServiceKind.HOME_CARE, ServiceKind.CONSULTATION_LAWYER],
+    ),
+]
+
+
 class ServiceBody(Dated):
-    kind: ServiceKind
+    kind: ServiceKindName
     quantity: Annotated[int, Field(ge=1, le=10_000), WholeNumber] = 1
     settlement: Text
 
@@ -286,11 +321,40 @@ class ServiceBody(Dated):
 class MentorBody(Dated):
     """Exactly one of the two: a participant who mentors, or a member of staff by subject."""
 
-    mentor_participant_id: UUID | None = None
-    mentor_staff: Text | None = None
+    mentor_participant_id: Id | None = Field(
+        None, description="A participant who mentors (one the caller may see, not erased)"
+    )
+    mentor_staff: Text | None = Field(None, description="A member of staff, by their subject")
+
+
+class CatalogueServiceBody(Body):
+    """A service the program offers beside the built-in kinds."""
+
+    kind: ServiceKindName
+    name: Text
+    unit: Text = Field(description="What one delivery counts: a visit, a trip, an hour")
+    indicator: Indicator | None = Field(
+        None, description="The indicator its deliveries feed besides services_delivered"
+    )
+    occurred_on: Day | None = Field(None, description="When the program added it (default today)")
+
+
+class CohortBody(Body):
+    """Who an indicator is counted on: participants of these prior residences and target groups
+    (a list left empty: any); replaces the indicator's cohort defined before."""
+
+    indicator: Indicator
+    prior_residence: list[Residence] = Field(default_factory=list, max_length=len(Residence))
+    target_groups: list[TargetGroup] = Field(default_factory=list, max_length=len(TargetGroup))
+    reason: Reason
 
 
 class VoidBody(Body):
+    reason: Reason
+
+
+class LinkBody(Body):
+    other_id: Id = Field(description="The other record of the same person")
     reason: Reason
 
 
@@ -300,3 +364,4 @@ class CloseBody(Dated):
 
 
 CorrectionBody.model_rebuild()
+ProgramBody.model_rebuild()

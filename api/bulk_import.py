@@ -33,9 +33,11 @@ from pydantic import TypeAdapter, ValidationError
 from api.bodies import ServiceBody
 from api.command_table import COMMANDS
 from domain.base import Actor
+from domain.catalogue import is_built_in
 from domain.commands import CommandResult, Context, Decision
 from domain.episode import Episode
 from domain.ledger import Ledger
+from domain.program import Program
 
 BY_NAME = {command.name: command for command in COMMANDS}
 SERVICES = TypeAdapter(list[ServiceBody])  # a chunk's bodies validated in one call
@@ -44,8 +46,11 @@ WORKERS = 8
 # Units waiting for each thread: bounds memory, since the file is read ahead of the writes.
 QUEUED = 16
 PRUNE = 64
-# Commands on facilities: a bed is taken or freed by lines that need not name each other.
-BARRIERS = frozenset({"register_facility", "change_capacity", "start_placement", "end_placement"})
+# Commands on facilities: a bed is taken or freed by lines that need not name each other. And a
+# program's own service kind: the lines that deliver it name their episode, not the program.
+BARRIERS = frozenset(
+    {"register_facility", "change_capacity", "start_placement", "end_placement", "add_service"}
+)
 
 
 @dataclass(frozen=True)
@@ -290,9 +295,19 @@ def _services(
 
     def decide(today: date) -> Decision:
         episode = ledger.load(Episode, episode_id, saved_again=True)
+        # Read only when a kind is not built-in: its program's catalogue must offer it.
+        program = None
+        if not all(is_built_in(body.kind) for _, body in services):
+            program = ledger.load(Program, episode.program_id)
         for unit.at, body in services:
             episode.deliver_service(
-                body.kind, body.quantity, body.settlement, body.occurred_on, ctx.actor, today
+                body.kind,
+                body.quantity,
+                body.settlement,
+                body.occurred_on or today,
+                ctx.actor,
+                today,
+                program,
             )
         return Decision(episode_id, episode.version, (episode,))
 

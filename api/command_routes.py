@@ -11,25 +11,27 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.answers import restore_examples
 from api.auth import Principal
 from api.bodies import CANONICAL_UUID, Body
 from api.command_headers import DOCUMENTED, expected_version, idempotency_key
 from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
+from api.field_hints import with_hints
 from api.on_loop import run_on_loop
 from api.policy import check_command, duplicate_shown
 from api.problems import PROBLEM_SCHEMA, PROBLEMS
@@ -42,12 +44,54 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Answer(BaseModel):
-    """What a command answers: the id it created or changed, that aggregate's version, the log
-    position to pass as `min_position` to read your own write."""
+    """What a command answers: the id it created or changed, the event it wrote (`event_id`, as
+    history lines name it: what voiding the entry needs) in which record (`aggregate_id`: an
+    episode for its tracks and entries, whose `version` goes in `If-Match`), and the log position
+    to pass as `min_position` to read your own write. An idempotent replay answers the same."""
 
-    id: UUID
-    version: int
-    position: int
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7c6f3e-3f1a-4d55-9a57-7f3d2c1e9b10",
+                    "version": 7,
+                    "position": 1234,
+                    "aggregate_id": "5d2f8a61-0c4e-4b6a-8e2d-93f1b7a4c0de",
+                    "event_id": "9a1e5c3b-7d2f-5e8a-b4c6-1f0d3e2a7b95",
+                }
+            ]
+        }
+    )
+
+    id: UUID = Field(description="What the command created or changed (a track: its own id)")
+    version: int = Field(description="The version of `aggregate_id` after the command")
+    position: int = Field(description="The log position: `min_position` to read your write")
+    aggregate_id: UUID = Field(description="The record the command wrote to (a track's episode)")
+    event_id: UUID = Field(
+        description="The event the command wrote, as history lines name it;"
+        " `POST /v1/episodes/{episode_id}/entries/{event_id}/void` voids an episode's entry"
+    )
+
+    @classmethod
+    def of(cls, result: CommandResult) -> Answer:
+        return cls(
+            id=result.id,
+            version=result.version,
+            position=result.position,
+            aggregate_id=result.aggregate_id,
+            event_id=result.entry_id,
+        )
+
+
+def answer_body(result: CommandResult) -> dict[str, Any]:
+    """`Answer` as JSON, built without validating it again: commands are the hot path."""
+    return {
+        "id": str(result.id),
+        "version": result.version,
+        "position": result.position,
+        "aggregate_id": str(result.aggregate_id),
+        "event_id": str(result.entry_id),
+    }
 
 
 def execute(
@@ -72,7 +116,7 @@ def endpoint(command: Command) -> Endpoint:
     async def route(request: Request) -> Response:
         principal = await authenticate(request)
         params = _path_params(request, names)
-        body = _body(command.body, request.headers.get("content-type"), await request.body())
+        body = _body(command, request.headers.get("content-type"), await request.body())
         ctx = Context(
             Actor(principal.subject, principal.role, request_id(request)),
             idempotency_key=idempotency_key(request.headers.get("idempotency-key")),
@@ -82,7 +126,7 @@ def endpoint(command: Command) -> Endpoint:
         result = await run_on_loop(execute, ledger, principal, command, params, body, ctx)
         request.state.command_outcome = "replayed" if result.replayed else "written"
         return JSONResponse(
-            {"id": str(result.id), "version": result.version, "position": result.position},
+            answer_body(result),
             status_code=200 if result.replayed else 201,
             headers={"Location": command.location(params, result), "ETag": f'"{result.version}"'},
         )
@@ -90,11 +134,14 @@ def endpoint(command: Command) -> Endpoint:
     return route
 
 
-def _not_allowed(methods: set[str]) -> Endpoint:
+def _not_allowed(allow: str) -> Endpoint:
     async def refuse(request: Request) -> Response:
-        raise HTTPException(405, headers={"Allow": ", ".join(sorted(methods))})
+        raise HTTPException(405, headers={"Allow": allow})
 
     return refuse
+
+
+_POST_ONLY, _GET_OR_POST = _not_allowed("POST"), _not_allowed("GET, POST")
 
 
 def _path_params(request: Request, names: list[str]) -> Params:
@@ -111,7 +158,7 @@ def _path_params(request: Request, names: list[str]) -> Params:
     return params
 
 
-def _body(model: type[Body], content_type: str | None, raw: bytes) -> Body:
+def _body(command: Command, content_type: str | None, raw: bytes) -> Body:
     """The body, validated as FastAPI would: JSON only, errors located under `body`."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media != "application/json" and not (
@@ -121,10 +168,10 @@ def _body(model: type[Body], content_type: str | None, raw: bytes) -> Body:
             [{"loc": ("body",), "msg": "send the body as application/json", "type": "content_type"}]
         )
     try:
-        return model.model_validate_json(raw)
+        return command.body.model_validate_json(raw)
     except ValidationError as error:
         raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+            with_hints(command, [{**e, "loc": ("body", *e["loc"])} for e in error.errors()])
         ) from None
 
 
@@ -137,10 +184,13 @@ class CommandRoutes:
     so FastAPI would answer such a request the same way."""
 
     def __init__(
-        self, app: ASGIApp, handlers: Mapping[Any, Any], reads: Sequence[BaseRoute] = ()
+        self,
+        app: ASGIApp,
+        handlers: Mapping[Any, Any],
+        reads: Callable[[Scope], Match] = lambda scope: Match.NONE,
     ) -> None:
-        """`reads`: the application's routes; a path both a command and a read (GET
-        /v1/participants) is the application's for any method but POST."""
+        """`reads(scope)`: how a read of the application matches the request; one that answers
+        it (a list read on a command's path: `GET /v1/programs`) gets it."""
         self.app = app
         self.handlers = handlers
         self.reads = reads
@@ -151,25 +201,20 @@ class CommandRoutes:
             path = _route_path(scope)
             for pattern, command, serve in self.routes:
                 found = pattern.fullmatch(path)
-                if found:
-                    read = self._read_methods(scope)
-                    if scope["method"] != "POST" and scope["method"] in read:
+                if not found:
+                    continue
+                answer = serve
+                if scope["method"] != "POST":
+                    read = self.reads(scope)
+                    if read == Match.FULL:
                         break
-                    scope["path_params"] = found.groupdict()
-                    scope["route"] = command  # its `path` template labels metrics and logs
-                    answer = serve if scope["method"] == "POST" else _not_allowed({"POST", *read})
-                    await self._serve(answer, scope, receive, send)
-                    return
+                    # A read on the same path (a list) is another method it allows.
+                    answer = _GET_OR_POST if read == Match.PARTIAL else _POST_ONLY
+                scope["path_params"] = found.groupdict()
+                scope["route"] = command  # its `path` template labels metrics and logs
+                await self._serve(answer, scope, receive, send)
+                return
         await self.app(scope, receive, send)
-
-    def _read_methods(self, scope: Scope) -> set[str]:
-        """The methods the application's routes answer on this path (none: only a command)."""
-        return {
-            method
-            for route in self.reads
-            if route.matches(scope)[0] is not Match.NONE
-            for method in getattr(route, "methods", None) or ()
-        }
 
     async def _serve(self, serve: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -216,13 +261,14 @@ def document(app: FastAPI) -> None:
     def with_commands() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = framework()
-            paths: dict[str, Any] = {c.path: {"post": _operation(c)} for c in COMMANDS}
-            for path, operations in schema["paths"].items():  # a path may be read and posted
-                paths[path] = {**paths.get(path, {}), **operations}
+            paths = {c.path: {"post": _operation(c)} for c in COMMANDS}
+            for path, operations in schema["paths"].items():  # a read may share a command's path
+                paths.setdefault(path, {}).update(operations)
             schema["paths"] = paths
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(_body_schemas())
             schemas.setdefault("Answer", Answer.model_json_schema(mode="serialization"))
+            restore_examples(schemas)
             _link_reads(schema["paths"])
         return app.openapi_schema or {}
 

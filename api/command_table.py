@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 from uuid import UUID
@@ -24,15 +24,17 @@ from domain.ledger import Ledger
 Params = dict[str, UUID]
 # Who may send it (api/policy.py): admin: admins. writer: caseworkers and supervisors. episode,
 # participant, new_episode: a writer whose programs cover the episode's program, who may see
-# the participant, or who covers the program of the episode the body opens.
-Who = Literal["admin", "writer", "episode", "participant", "new_episode"]
+# the participant, or who covers the program of the episode the body opens. link: a supervisor
+# or an admin who may see both records (the path's participant and `other_id`).
+Who = Literal["admin", "writer", "episode", "participant", "new_episode", "link"]
 
 
 @dataclass(frozen=True)
 class Call:
     """A Ledger method, called with the path's ids in order and the body's fields as keywords.
 
-    A field that is itself a body (personal data) is passed as the fields it was sent with."""
+    A field that is itself a body (personal data), or a list of bodies (a program's services), is
+    passed as the fields it was sent with."""
 
     method: str
     # Keywords the command implies (which answer to a referral), beside the body's.
@@ -56,6 +58,8 @@ class Call:
             return self.none_as[name]
         if isinstance(value, BaseModel):
             return value.model_dump(exclude_none=True)
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            return [item.model_dump(exclude_none=True) for item in value]
         return value
 
 
@@ -89,6 +93,10 @@ class Command:
 
     def run(self, ledger: Ledger, ctx: Context, params: Params, body: b.Body) -> CommandResult:
         """Make the Ledger call of this command (whoever sends it was authorized before)."""
+        if isinstance(body, b.Dated) and body.occurred_on is None:
+            # Left out, a date is today's; its fingerprint holds it as left out (domain/ledger.py).
+            body = body.model_copy(update={"occurred_on": ledger.clock()})
+            ctx = replace(ctx, defaulted=ctx.defaulted | {"occurred_on"})
         call, chosen = self.call, None
         if isinstance(call, Choice):
             chosen = call.field
@@ -106,7 +114,7 @@ class Command:
         if "participant_id" in params or self.name == "register_participant":
             return f"/v1/participants/{params.get('participant_id', result.id)}"
         if "facility_id" in params or self.name == "register_facility":
-            return f"/v1/facilities/{params.get('facility_id', result.id)}/occupancy"
+            return f"/v1/facilities/{params.get('facility_id', result.id)}"
         return f"/v1/programs/{params.get('program_id', result.id)}"
 
 
@@ -128,7 +136,8 @@ def _course(to: str) -> Call:
 COMMANDS: list[Command] = [
     Command(
         "deliver_service", EP + "/services", b.ServiceBody, "episode",
-        Call("deliver_service"), "Record a delivered service",
+        Call("deliver_service"),
+        "Record a delivered service, of a built-in kind or of the program's catalogue",
     ),
     Command(
         "define_program", "/v1/programs", b.ProgramBody, "admin",
@@ -137,6 +146,16 @@ COMMANDS: list[Command] = [
     Command(
         "revise_targets", "/v1/programs/{program_id}/targets", b.TargetsBody, "admin",
         Call("revise_targets"), "Revise a program's targets",
+    ),
+    Command(
+        "add_service", "/v1/programs/{program_id}/services", b.CatalogueServiceBody, "admin",
+        Call("add_service"),
+        "Add a service of the program's own to its catalogue (kind, unit, indicator it feeds)",
+    ),
+    Command(
+        "define_cohort", "/v1/programs/{program_id}/cohorts", b.CohortBody, "admin",
+        Call("define_cohort"),
+        "Define (or replace) the cohort an indicator is counted on",
     ),
     Command(
         "register_facility", "/v1/facilities", b.FacilityBody, "admin",
@@ -177,6 +196,22 @@ COMMANDS: list[Command] = [
         "erase_participant", "/v1/participants/{participant_id}/erase", b.VoidBody, "admin",
         Call("erase_participant"),
         "Erase a participant's personal data for good (reason required); counts stay",
+    ),
+    Command(
+        "link_participants", "/v1/participants/{participant_id}/links", b.LinkBody, "link",
+        Call("link_participants"),
+        "Link two records found to be one person (both records say so; reason required)",
+    ),
+    Command(
+        "unlink_participants", "/v1/participants/{participant_id}/links/{other_id}/unlink",
+        b.VoidBody, "link",
+        Call("unlink_participants"), "Undo a link made in error (on both records; reason required)",
+    ),
+    Command(
+        "void_participant_entry", "/v1/participants/{participant_id}/entries/{event_id}/void",
+        b.VoidBody, "participant",
+        Call("void_participant_entry"),
+        "Void a consent or an institutional fact recorded in error (history keeps both)",
     ),
     Command(
         "open_episode", "/v1/episodes", b.EpisodeBody, "new_episode",
@@ -249,7 +284,8 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "assign_mentor", EP + "/mentors", b.MentorBody, "episode",
-        Call("assign_mentor"), "Assign a mentor (a pseudonymous reference)",
+        Call("assign_mentor"),
+        "Assign a mentor: a participant (mentor_participant_id) or staff (mentor_staff)",
     ),
     Command(
         "void_entry", EP + "/entries/{event_id}/void", b.VoidBody, "episode",

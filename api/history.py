@@ -22,6 +22,7 @@ from fastapi import Query
 
 from api.problems import ProblemError
 from domain.episode import Episode
+from domain.participant import Participant
 from domain.sealing import sealed_facts
 from domain.tracks import entry_id
 
@@ -141,6 +142,11 @@ def page(
 def episode_voided(ledger: Any, episode_id: UUID, known_at: datetime | None) -> list[int]:
     """The versions of an episode's voided entries, as known at the moment."""
     return list(ledger.load_as_known(Episode, episode_id, known_at).voided)
+
+
+def participant_voided(ledger: Any, participant_id: UUID, known_at: datetime | None) -> list[int]:
+    """The versions of a person's voided entries, as known at the moment."""
+    return list(ledger.load_as_known(Participant, participant_id, known_at).voided)
 
 
 def _read(

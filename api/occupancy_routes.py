@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import policy
+from api.answers import FacilityDayAnswer, FacilityPeriodAnswer, OccupancyAnswer, csv_too
 from api.auth import Principal
 from api.bodies import Day
-from api.deps import authenticate
+from api.deps import authenticate, components
 from api.history import plain
 from api.model_reads import MinPosition, answer, reading_of
 from api.problems import PROBLEMS, ProblemError
@@ -21,7 +22,12 @@ from projections.model import Reading
 def router() -> APIRouter:
     occupancy_router = APIRouter(tags=["read models"], responses=PROBLEMS)
 
-    @occupancy_router.get("/v1/occupancy", operation_id="occupancy")
+    @occupancy_router.get(
+        "/v1/occupancy",
+        operation_id="occupancy",
+        response_model=OccupancyAnswer,
+        responses=csv_too(OccupancyAnswer),
+    )
     def occupancy(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -37,7 +43,10 @@ def router() -> APIRouter:
         return answer(request, {"on": on, "facilities": rows, "position": reading.position}, rows)
 
     @occupancy_router.get(
-        "/v1/facilities/{facility_id}/occupancy", operation_id="facility_occupancy"
+        "/v1/facilities/{facility_id}/occupancy",
+        operation_id="facility_occupancy",
+        response_model=FacilityDayAnswer | FacilityPeriodAnswer,
+        responses=csv_too(FacilityDayAnswer | FacilityPeriodAnswer),  # type: ignore[arg-type]
     )
     def facility_occupancy(
         request: Request,
@@ -48,8 +57,11 @@ def router() -> APIRouter:
         end: Annotated[Day | None, Query(alias="to")] = None,
         min_position: MinPosition = None,
     ) -> Response:
-        """One facility on a day (`on`), or day by day over `from`..`to` with bed-nights."""
+        """One facility on a day (`on`, today if left out), or day by day over `from`..`to` with
+        bed-nights and utilisation counted up to today (`counted_to`): nights to come count
+        neither as used nor as offered."""
         policy.check_occupancy(principal)
+        today = components(request).ledger.clock()
         model, opening = reading_of(request, "occupancy", min_position)
         with opening as reading:
             if start is not None and end is not None:
@@ -57,8 +69,8 @@ def router() -> APIRouter:
                     raise ProblemError(
                         422, "invalid_period", "from..to must be ordered and at most 2 years"
                     )
-                return _period(request, principal, model, reading, facility_id, start, end)
-            days = model.on(reading, on or datetime.now(UTC).date(), facility_id)  # type: ignore[attr-defined]
+                return _period(request, principal, model, reading, facility_id, start, end, today)
+            days = model.on(reading, on or today, facility_id)  # type: ignore[attr-defined]
         if not days:
             raise ProblemError(404, "not_found", f"no facility {facility_id}")
         row = _day_row(days[0], principal)
@@ -91,9 +103,10 @@ def _period(
     facility_id: UUID,
     start: date,
     end: date,
+    today: date,
 ) -> Response:
     try:
-        period = model.period(reading, facility_id, start, end)
+        period = model.period(reading, facility_id, start, end, today)
     except LookupError as error:
         raise ProblemError(404, "not_found", str(error)) from None
     days = [_day_row(day, principal) for day in period.days]
@@ -103,6 +116,7 @@ def _period(
             "facility_id": str(facility_id),
             "from": start,
             "to": end,
+            "counted_to": period.counted_to,
             "bed_nights": period.bed_nights,
             "capacity_nights": period.capacity_nights,
             "utilisation": period.utilisation,

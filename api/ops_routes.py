@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from api.audit_answers import HealthAnswer, ReadyAnswer
 from api.deps import components
 from api.readiness import Limits, readiness
 
@@ -25,13 +26,23 @@ def _limits(request: Request) -> Limits:
 def router() -> APIRouter:
     ops = APIRouter(tags=["operations"])
 
-    @ops.get("/health", operation_id="health")
+    @ops.get(
+        "/health",
+        operation_id="health",
+        response_model=HealthAnswer,
+        response_model_exclude_unset=True,
+    )
     async def health() -> dict[str, Any]:
         """The process is up; which one answered (with `--workers`, each takes its share of
         the connections)."""
         return {"status": "ok", "process": os.getpid()}
 
-    @ops.get("/ready", operation_id="ready", responses={503: {"description": "Not ready"}})
+    @ops.get(
+        "/ready",
+        operation_id="ready",
+        response_model=ReadyAnswer,
+        responses={503: {"description": "Not ready (why, as when ready)", "model": ReadyAnswer}},
+    )
     async def ready(request: Request) -> JSONResponse:
         """The store answers, and every read model and the seal is followed (its follower
         reported lately) and behind the log head by no more than the allowed time and
@@ -43,7 +54,17 @@ def router() -> APIRouter:
         "/metrics",
         operation_id="metrics",
         response_class=Response,
-        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+        responses={
+            200: {
+                "content": {
+                    "text/plain": {
+                        "schema": {"type": "string"},
+                        "example": "# TYPE ledger_commands_total counter\n"
+                        "ledger_commands_total 7\n",
+                    }
+                }
+            }
+        },
     )
     async def metrics(request: Request) -> Response:
         """Prometheus text format: requests, latencies, commands, commit groups, and each read

@@ -12,11 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from api import history, policy
 from api.auth import Principal
 from api.deps import authenticate, components, request_id
+from api.episode_routes import EpisodeList, episode_page
 from api.history import HistoryCursor, Stream, plain
+from api.model_reads import MinPosition
 from api.problems import PROBLEMS
-from api.read_params import KnownAt, Limit
+from api.read_params import Cursor, KnownAt, Limit
+from api.record_answers import HistoryPage, ParticipantAnswer
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
+from projections.directory import EpisodeFilter
 
 Reason = Annotated[
     str | None,
@@ -39,7 +43,12 @@ def record_access(
 def router() -> APIRouter:
     participants = APIRouter(tags=["records"], responses=PROBLEMS)
 
-    @participants.get("/v1/participants/{participant_id}", operation_id="get_participant")
+    @participants.get(
+        "/v1/participants/{participant_id}",
+        operation_id="get_participant",
+        response_model=ParticipantAnswer,
+        response_model_exclude_unset=True,
+    )
     def participant(
         request: Request,
         principal: Annotated[Principal, Depends(authenticate)],
@@ -69,13 +78,17 @@ def router() -> APIRouter:
             "prior_residence": person.prior_residence,
             "consents": person.consents,
             "episodes": policy.readable_episodes(principal, person.episodes),
+            "linked": [str(p) for p in policy.seen_people(principal, ledger, person.linked)],
             "erased": person.erased,
             "personal_data": personal,
             "position": ledger.recorder.max_notification_id() or 0,
         }
 
     @participants.get(
-        "/v1/participants/{participant_id}/history", operation_id="participant_history"
+        "/v1/participants/{participant_id}/history",
+        operation_id="participant_history",
+        response_model=HistoryPage,
+        response_model_exclude_unset=True,
     )
     def participant_history(
         request: Request,
@@ -98,6 +111,27 @@ def router() -> APIRouter:
         )  # fmt: skip
         record_access(request, principal, participant_id, "history", personal, reason)
         return answer
+
+    @participants.get(
+        "/v1/participants/{participant_id}/episodes",
+        operation_id="participant_episodes",
+        response_model=EpisodeList,
+    )
+    def participant_episodes(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        participant_id: UUID,
+        min_position: MinPosition = None,
+        limit: Limit = 100,
+        cursor: Cursor = None,
+    ) -> EpisodeList:
+        """The person's episodes in the programs you may read, in the order recorded (read
+        recorded); a person you may not see is not found."""
+        _person(components(request).ledger, principal, participant_id, None)
+        which = EpisodeFilter(programs=policy.programs_shown(principal), participant=participant_id)
+        found = episode_page(request, which, limit, cursor, min_position)
+        record_access(request, principal, participant_id, "episodes", False, None)
+        return found
 
     return participants
 
@@ -124,7 +158,12 @@ def _person_streams(
     personal data, then each episode in the order opened. An episode the caller may not read
     on its own is not read here either, nor is the line saying that the person joined it."""
     return [
-        Stream("participant", person.id, keep=partial(policy.shows_history_line, principal)),
+        Stream(
+            "participant",
+            person.id,
+            keep=partial(policy.shows_history_line, principal, ledger),
+            voided=partial(history.participant_voided, ledger, person.id, known_at),
+        ),
         Stream("personal_data", personal_data_id_for(person.id)),
         *(
             Stream(

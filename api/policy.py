@@ -26,9 +26,26 @@ CASE_STAFF = ("caseworker", "supervisor", "auditor", "admin")
 AUDITORS = ("auditor", "admin")
 
 
+# What each role is for, said in a refusal so that the caller knows what the role may do.
+ROLE_HINTS = {
+    "analyst": "Analysts read aggregate reports only: GET /v1/reports/outcomes,"
+    " /v1/reports/services and /v1/occupancy, of the programs their token covers",
+    "auditor": "Auditors read records (personal data with a reason) and the audit; they record"
+    " nothing",
+}
+
+
+def _forbidden(principal: Principal, title: str) -> ProblemError:
+    """A 403 that names the caller's role and what it may do, when that is what refused it."""
+    hints = [ROLE_HINTS[role] for role in sorted(principal.roles) if role in ROLE_HINTS]
+    roles = ", ".join(sorted(principal.roles)) or "none"
+    detail = f"Your role: {roles}." + "".join(f" {hint}." for hint in hints)
+    return ProblemError(403, "forbidden", title, detail)
+
+
 def require(principal: Principal, *roles: str) -> None:
     if not principal.has(*roles):
-        raise ProblemError(403, "forbidden", f"This needs one of the roles {', '.join(roles)}")
+        raise _forbidden(principal, f"This needs one of the roles {', '.join(roles)}")
 
 
 def _not_yours() -> ProblemError:
@@ -44,10 +61,13 @@ def check_command(
     """Refuse a caller whose role or programs do not allow this command on this target."""
     if command.who == "admin":
         if not principal.has("admin"):
-            raise ProblemError(403, "forbidden", "Only an admin may do this")
+            raise _forbidden(principal, "Only an admin may do this")
+        return
+    if command.who == "link":
+        _check_linking(principal, ledger, params, body)
         return
     if not principal.has(*WRITERS):
-        raise ProblemError(403, "forbidden", "Only caseworkers and supervisors record this")
+        raise _forbidden(principal, "Only caseworkers and supervisors record this")
     programs: set[UUID] = set()
     if command.who == "episode":
         programs = {ledger.program_of(params["episode_id"])}
@@ -58,6 +78,15 @@ def check_command(
         _check_acting_on(principal, ledger, params["participant_id"], opening=False)
     if any(not principal.covers(program) for program in programs):
         raise _not_yours()
+    for field in OTHER_PERSON_FIELDS:
+        named = getattr(body, field, None)
+        if named is not None:
+            _check_acting_on(principal, ledger, named, opening=False)
+
+
+# Body fields naming a person other than the one acted on (a mentor who is a participant):
+# naming them needs the right to see them, and one the caller may not see is not found.
+OTHER_PERSON_FIELDS = ("mentor_participant_id",)
 
 
 def _check_acting_on(
@@ -70,6 +99,17 @@ def _check_acting_on(
     if opening and not person.in_programs():
         return
     check_person(principal, person)
+
+
+def _check_linking(principal: Principal, ledger: Ledger, params: Params, body: Any) -> None:
+    """Two records are one person on a supervisor's or an admin's word, who must be able to see
+    both: a record the caller may not see is not found, as an unknown id is."""
+    if not principal.has("supervisor", "admin"):
+        raise ProblemError(
+            403, "forbidden", "Only a supervisor or an admin links records of one person"
+        )
+    for person in (params["participant_id"], params.get("other_id") or body.other_id):
+        check_person(principal, ledger.load(Participant, person))
 
 
 # Participants and episodes
@@ -89,7 +129,7 @@ def check_record_reader(principal: Principal) -> None:
     """Refuse a role that reads no records before loading anything, so that its answer is the
     same whether the id exists or not."""
     if not principal.has(*RECORD_READERS):
-        raise ProblemError(403, "forbidden", "Your role reads no participant or episode")
+        raise _forbidden(principal, "Your role reads no participant or episode")
 
 
 def check_episode(principal: Principal, episode: Episode) -> None:
@@ -169,12 +209,69 @@ def readable_episodes(principal: Principal, episodes: dict[str, Any]) -> dict[st
     }
 
 
-def shows_history_line(principal: Principal, event: Any) -> bool:
+def shows_history_line(principal: Principal, ledger: Ledger, event: Any) -> bool:
     """A line of a person's history, unless it says that they joined a program the caller may
-    not read (whose episode the history leaves out too)."""
+    not read (whose episode the history leaves out too), or names a record linked to theirs
+    that the caller may not see."""
+    if isinstance(event, Participant.Linked | Participant.Unlinked):
+        return bool(seen_people(principal, ledger, [event.other_id]))
     return not isinstance(event, Participant.JoinedProgram) or may_read(
         principal, {event.program_id}
     )
+
+
+def seen_people(principal: Principal, ledger: Ledger, ids: Sequence[UUID]) -> list[UUID]:
+    """Those of these people the caller may see (an id no longer known is left out too)."""
+    seen = []
+    for participant_id in ids:
+        try:
+            person = ledger.load(Participant, participant_id)
+        except NotFoundError:
+            continue
+        if may_see_person(principal, person):
+            seen.append(participant_id)
+    return seen
+
+
+# Lookups: programs, facilities, lists of episodes
+
+
+def programs_shown(principal: Principal) -> frozenset[UUID] | None:
+    """The programs whose entries a caller may look up: admins every one (None), anyone else
+    those their token names."""
+    return None if principal.has("admin") or principal.all_programs else principal.programs
+
+
+def check_program(principal: Principal, program_id: UUID) -> None:
+    """Any role reads a program it covers (admins any), as a report of it (`check_report`)."""
+    if not _covers(principal, program_id):
+        raise _not_yours()
+
+
+def check_facilities(principal: Principal, program: UUID | None = None) -> None:
+    """Facilities and their free beds: whoever reads occupancy; a program asked for, if theirs."""
+    check_occupancy(principal)
+    if program is not None:
+        check_program(principal, program)
+
+
+def shows_facility(principal: Principal, programs: Sequence[str]) -> bool:
+    """A facility shared by every program (none named), or serving one the caller covers."""
+    return not programs or any(_covers(principal, UUID(p)) for p in programs)
+
+
+def check_facility(principal: Principal, programs: Sequence[str]) -> None:
+    if not shows_facility(principal, programs):
+        raise _not_yours()
+
+
+def check_episode_list(principal: Principal, program: UUID | None) -> frozenset[UUID] | None:
+    """Listing episodes is reading them: record readers, a program asked for if they may read
+    it. Answers the programs the list is kept to (None: any)."""
+    check_record_reader(principal)
+    if program is not None and not may_read(principal, {program}):
+        raise _not_yours()
+    return programs_shown(principal)
 
 
 # Read models
@@ -185,7 +282,7 @@ def check_caseload(principal: Principal, caseworker: str) -> None:
     require(principal, *CASE_STAFF)
     only_caseworker = not principal.has("supervisor", "auditor", "admin")
     if only_caseworker and caseworker != principal.subject:
-        raise ProblemError(403, "forbidden", "Caseworkers read their own caseload")
+        raise _forbidden(principal, "Caseworkers read their own caseload")
 
 
 def caseload_shown(

@@ -151,10 +151,23 @@ def refusal(error: Exception) -> tuple[dict[str, Any], dict[str, str] | None] | 
     return None
 
 
+# How to fix what a broken rule refused, by its code, when the fix is another request.
+FIXES = {
+    "consent_required": "Record the participant's consent first:"
+    " POST /v1/participants/{participant_id}/consents, then send this again",
+    "service_not_offered": "A program's own kinds are added with"
+    " POST /v1/programs/{program_id}/services (admin)",
+}
+
+
 def _described(error: Exception, status: int, code: str) -> dict[str, Any]:
-    """A problem titled by the first line of the error class's docstring."""
+    """A problem titled by the first line of the error class's docstring; its detail says how to
+    fix it where another request does."""
     title = (type(error).__doc__ or type(error).__name__).strip().splitlines()[0]
-    return problem_content(status, code, title, str(error))
+    detail = str(error)
+    if code in FIXES:
+        detail = f"{detail}. {FIXES[code]}" if detail else FIXES[code]
+    return problem_content(status, code, title, detail)
 
 
 def erasure_problem(error: KeyNotDestroyedError | ErasureNotListedError) -> ProblemError:

@@ -1,14 +1,18 @@
-"""Query parameters the reads share: the moment to answer as of, and paging by offset."""
+"""Query parameters the reads share: the moment to answer as of, paging by offset, and a
+program named by its id or its code."""
 
 from __future__ import annotations
 
 import base64
 from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import Query
+from fastapi import Path, Query
 
-from api.bodies import Moment
+from api.bodies import CANONICAL_UUID, Moment
 from api.problems import ProblemError
+from domain.base import NotFoundError
+from domain.program import Program, program_id_for
 
 KnownAt = Annotated[
     Moment | None, Query(description="Answer as the ledger knew it at this moment (RFC 3339)")
@@ -27,6 +31,25 @@ Cursor = Annotated[
 ]
 
 
+# A program's id (a dashed UUID) or its code, as ProgramBody's `code` allows it. A code spelled
+# like a dashed UUID is taken as the id: ids are what the API hands out.
+PROGRAM_CODE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+PROGRAM_REF = rf"^(?:{CANONICAL_UUID.pattern}|{PROGRAM_CODE})$"
+_PROGRAM_REF_TEXT = "A program's id (dashed UUID) or its code (case-insensitive, e.g. STEP)"
+ProgramRef = Annotated[str, Query(pattern=PROGRAM_REF, description=_PROGRAM_REF_TEXT)]
+ProgramRefOrAll = Annotated[
+    str | None, Query(pattern=PROGRAM_REF, description=_PROGRAM_REF_TEXT + "; none: all yours")
+]
+ProgramPath = Annotated[str, Path(pattern=PROGRAM_REF, description=_PROGRAM_REF_TEXT)]
+
+
+def program_id_of(ref: str) -> UUID:
+    """The id a program reference names: the id itself, or the one its code derives."""
+    if CANONICAL_UUID.fullmatch(ref):
+        return UUID(ref)
+    return program_id_for(ref)
+
+
 def offset_of(cursor: str | None) -> int:
     if cursor is None:
         return 0
@@ -40,5 +63,22 @@ def page(items: list[Any], limit: int, cursor: str | None) -> tuple[list[Any], s
     """The page of `items` the cursor names, and the cursor of the next page if any."""
     start = offset_of(cursor)
     end = start + limit
-    following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], following
+    return items[start:end], cursor_at(end) if end < len(items) else None
+
+
+def cursor_at(offset: int) -> str:
+    """The cursor of the page that starts at `offset`."""
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def known_program(ledger: Any, ref: str) -> UUID:
+    """The id of the program `ref` names, or a 404 problem if the ledger has none such."""
+    program_id = program_id_of(ref)
+    try:
+        ledger.load(Program, program_id)
+    except NotFoundError:
+        raise ProblemError(
+            404, "not_found", f"No program {ref}",
+            "Name a program by its id or its code; GET /v1/programs lists those you may read",
+        ) from None  # fmt: skip
+    return program_id

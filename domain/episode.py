@@ -29,6 +29,7 @@ from domain.base import (
     stable_topics,
     stamp,
 )
+from domain.catalogue import check_offered
 from domain.facility import Facility
 from domain.participant import Participant
 from domain.program import Program
@@ -65,6 +66,12 @@ class OutsideProgramPeriodError(DomainError):
     """An episode opens within its program's period."""
 
     rule = "outside_program_period"
+
+
+class MentorNotAllowedError(InvalidValueError):
+    """A mentor is exactly one person the ledger knows, not the mentored participant."""
+
+    rule = "mentor_not_allowed"
 
 
 class EntryNotVoidableError(DomainError):
@@ -194,19 +201,25 @@ class Episode(LedgerAggregate):
 
     def deliver_service(
         self,
-        kind: ServiceKind,
+        kind: ServiceKind | str,
         quantity: int,
         settlement: str,
         occurred_on: date,
         by: Actor,
         today: date,
+        program: Program | None = None,
     ) -> None:
+        """A service of a built-in kind, or of a kind in the catalogue of `program` (this
+        episode's program: needed only for a kind that is not built-in)."""
         self._check_open(occurred_on, today)
         if quantity < 1:
             raise InvalidValueError("quantity must be at least 1")
+        if program is not None and program.id != self.program_id:
+            raise InvalidValueError("a service is offered by the episode's own program")
+        catalogue = None if program is None else program.catalogue
         self.trigger_event(
             self.ServiceDelivered,
-            kind=one_of(ServiceKind, kind),
+            kind=check_offered(str(kind), catalogue, "" if program is None else program.code),
             quantity=quantity,
             settlement=non_empty(settlement, "settlement"),
             **stamp(by, occurred_on),
@@ -223,9 +236,12 @@ class Episode(LedgerAggregate):
         """A mentor is a participant (not this episode's) or a member of staff, never both."""
         self._check_open(occurred_on, today)
         if (mentor_participant_id is None) == (mentor_staff is None):
-            raise InvalidValueError("a mentor is either mentor_participant_id or mentor_staff")
+            raise MentorNotAllowedError(
+                "name the mentor by exactly one of mentor_participant_id (a participant) and"
+                " mentor_staff (a member of staff)"
+            )
         if mentor_participant_id == self.participant_id:
-            raise InvalidValueError("a participant cannot mentor themselves")
+            raise MentorNotAllowedError("a participant cannot mentor themselves")
         self.trigger_event(
             self.MentorAssigned,
             mentor_participant_id=mentor_participant_id,

@@ -9,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from domain.catalogue import is_built_in
 from domain.commands import CommandResult, Context, Decision
 from domain.episode import Episode
 from domain.participant import Participant
@@ -122,11 +123,20 @@ def deliver_service(
     ctx: Context,
     episode_id: UUID,
     *,
-    kind: ServiceKind,
+    kind: ServiceKind | str,
     quantity: int,
     settlement: str,
     occurred_on: date,
 ) -> CommandResult:
+    """Record a service of a built-in kind or of a kind in the episode's program's catalogue."""
+
+    def act(episode: Episode, today: date) -> None:
+        # The hottest command: the program is read only for a kind of its own catalogue. It
+        # is not saved again: a catalogue only grows, so a kind added meanwhile is at worst
+        # refused once, never wrongly accepted.
+        program = None if is_built_in(kind) else ledger.load(Program, episode.program_id)
+        episode.deliver_service(kind, quantity, settlement, occurred_on, ctx.actor, today, program)
+
     return ledger.change(
         ctx,
         Episode,
@@ -139,9 +149,7 @@ def deliver_service(
             "settlement": settlement,
             "occurred_on": occurred_on,
         },
-        lambda e, today: e.deliver_service(
-            kind, quantity, settlement, occurred_on, ctx.actor, today
-        ),
+        act,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -48,10 +49,14 @@ def _held_on(stay: dict[str, Any], day: date) -> bool:
 class Facility(LedgerAggregate):
     """Beds over time: who holds which bed from which day to which day, and capacity per day."""
 
-    def __init__(self, kind: str, name: str, settlement: str, capacity: int) -> None:
+    def __init__(
+        self, kind: str, name: str, settlement: str, capacity: int, programs: list[UUID]
+    ) -> None:
         self.kind = kind
         self.name = name
         self.settlement = settlement
+        # The programs whose participants it takes (empty: shared by every program).
+        self.programs = programs
         # (effective from, beds): capacity holds from that day until the next change.
         self.capacity_changes: list[list[Any]] = []
         # placement id (hex) -> {participant, episode, bed, start, end}
@@ -62,6 +67,14 @@ class Facility(LedgerAggregate):
         name: str
         settlement: str
         capacity: int
+        programs: list[UUID]
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 named no program: every facility registered before is shared by all.
+            state["programs"] = []
 
         def apply(self, aggregate: Any) -> None:
             aggregate.capacity_changes.append([self.occurred_on, self.capacity])
@@ -105,6 +118,7 @@ class Facility(LedgerAggregate):
         occurred_on: date,
         by: Actor,
         today: date,
+        programs: Sequence[UUID] = (),
     ) -> Facility:
         check_occurred_on(occurred_on, today)
         if not name.strip() or not settlement.strip():
@@ -117,8 +131,16 @@ class Facility(LedgerAggregate):
             name=name.strip(),
             settlement=settlement.strip(),
             capacity=capacity,
+            programs=sorted(set(programs), key=str),
             **stamp(by, occurred_on),
         )
+
+    # Snapshots taken before a facility served programs lack them (version 1): it served all.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["programs"] = []
 
     def capacity_on(self, day: date) -> int:
         beds = 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.commands import CommandResult, Context, Decision
 from domain.facility import Facility
+from domain.program import Program
 from domain.vocabulary import FacilityKind
 
 if TYPE_CHECKING:
@@ -23,8 +25,13 @@ def register_facility(
     settlement: str,
     capacity: int,
     occurred_on: date,
+    programs: Sequence[UUID] = (),
 ) -> CommandResult:
+    """Register a facility, serving the given programs (each must exist) or, with none, all."""
+
     def decide(today: date) -> Decision:
+        for program_id in programs:
+            ledger.load(Program, program_id)
         facility = Facility.register(
             kind=kind,
             name=name,
@@ -33,6 +40,7 @@ def register_facility(
             occurred_on=occurred_on,
             by=ctx.actor,
             today=today,
+            programs=programs,
         )
         return Decision(facility.id, facility.version, (facility,))
 
@@ -43,6 +51,8 @@ def register_facility(
         "capacity": capacity,
         "occurred_on": occurred_on,
     }
+    if programs:  # a body without programs keeps the fingerprint it had before they existed
+        arguments["programs"] = list(programs)
     return ledger.execute(ctx, "register_facility", arguments, decide)
 
 

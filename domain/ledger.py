@@ -83,6 +83,8 @@ class Ledger(Application[UUID]):
 
     define_program = program_commands.define_program
     revise_targets = program_commands.revise_targets
+    add_service = program_commands.add_service
+    define_cohort = program_commands.define_cohort
 
     register_facility = facility_commands.register_facility
     change_capacity = facility_commands.change_capacity
@@ -94,6 +96,9 @@ class Ledger(Application[UUID]):
     withdraw_consent = participant_commands.withdraw_consent
     withdraw_institutional_application = participant_commands.withdraw_institutional_application
     record_institutional_admission = participant_commands.record_institutional_admission
+    link_participants = participant_commands.link_participants
+    unlink_participants = participant_commands.unlink_participants
+    void_participant_entry = participant_commands.void_participant_entry
 
     open_episode = episode_commands.open_episode
     assign_caseworker = episode_commands.assign_caseworker
@@ -116,17 +121,26 @@ class Ledger(Application[UUID]):
     # What every command is made of.
 
     def execute(
-        self, ctx: Context, command: str, arguments: Mapping[str, Any], decide: Decide
+        self,
+        ctx: Context,
+        command: str,
+        arguments: Mapping[str, Any],
+        decide: Decide,
+        written_to: UUID | None = None,
     ) -> CommandResult:
         """Run one command: replay it if its key was seen, else decide and save all at once.
 
         `arguments` name the command's values as its HTTP body fields and path ids do: they make
-        its idempotency fingerprint. Ids the command generates are given as None.
+        its idempotency fingerprint. Ids the command generates are given as None, and so are
+        those the sender left out (`ctx.defaulted`). `written_to` is the record whose version
+        the decision answers, when it is not the id answered (a track's episode): known before
+        deciding, so a replay names it too.
         """
         digest = ""
         if ctx.idempotency_key is not None:
-            digest = fingerprint(command, arguments, self.fingerprint_key)
-        return self.writes.run(ctx, digest, decide)
+            sent = {k: (None if k in ctx.defaulted else v) for k, v in arguments.items()}
+            digest = fingerprint(command, sent, self.fingerprint_key)
+        return self.writes.run(ctx, digest, decide).written_to(written_to)
 
     def change(
         self,
@@ -145,7 +159,7 @@ class Ledger(Application[UUID]):
             act(aggregate, today)
             return Decision(result_id or aggregate_id, aggregate.version, (aggregate,))
 
-        return self.execute(ctx, command, arguments, decide)
+        return self.execute(ctx, command, arguments, decide, written_to=aggregate_id)
 
     def load(
         self,

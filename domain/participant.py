@@ -69,6 +69,9 @@ class Participant(LedgerAggregate):
         # Version -> consent scope (None: an institutional fact) of the entries that can be voided.
         self.voidable: dict[int, str | None] = {}
         self.voided: list[int] = []
+        # (version, scope, recorded or withdrawn) of every consent entry: voiding one replays the
+        # others, so a consent recorded, withdrawn and recorded again is what the latter says.
+        self.consent_entries: list[tuple[int, str, bool]] = []
 
     class Registered(LedgerAggregate.Created):
         target_groups: list[str]
@@ -86,6 +89,7 @@ class Participant(LedgerAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.voidable[self.originator_version] = self.scope
+            aggregate.consent_entries.append((self.originator_version, self.scope, True))
             if self.scope not in aggregate.consents:
                 aggregate.consents.append(self.scope)
 
@@ -93,6 +97,7 @@ class Participant(LedgerAggregate):
         scope: str
 
         def apply(self, aggregate: Any) -> None:
+            aggregate.consent_entries.append((self.originator_version, self.scope, False))
             aggregate.consents.remove(self.scope)
 
     class InstitutionalApplicationWithdrawn(LedgerAggregate.Event):
@@ -135,10 +140,8 @@ class Participant(LedgerAggregate):
             version = aggregate.entry_version(self.event_id)
             scope = aggregate.voidable.pop(version)
             aggregate.voided.append(version)
-            # The consent goes unless another recording of the same scope still stands.
-            recorded_again = scope in aggregate.voidable.values()
-            if scope is not None and not recorded_again and scope in aggregate.consents:
-                aggregate.consents.remove(scope)
+            if scope is not None:
+                aggregate.consents = aggregate.standing_consents()
 
     class JoinedProgram(LedgerAggregate.Event):
         program_id: UUID
@@ -225,17 +228,25 @@ class Participant(LedgerAggregate):
         """Record that this record and `other_id` are one person (the command saves both)."""
         self.check_not_erased()
         if other_id == self.id:
-            raise LinkError("a record cannot be linked to itself")
+            raise LinkError(
+                "a record cannot be linked to itself: name the other record of the person"
+            )
         if other_id in self.linked:
-            raise LinkError(f"participant {self.id} is already linked to {other_id}")
+            raise LinkError(
+                f"participant {self.id} is already linked to {other_id}: the link stands"
+            )
         self.trigger_event(
             self.Linked, other_id=other_id, reason=non_empty(reason, "reason"), **stamp(by, today)
         )
 
     def unlink(self, other_id: UUID, reason: str, by: Actor, today: date) -> None:
+        """Record that a link made in error is undone (the command saves both records)."""
         self.check_not_erased()
         if other_id not in self.linked:
-            raise LinkError(f"participant {self.id} is not linked to {other_id}")
+            raise LinkError(
+                f"participant {self.id} is not linked to {other_id}:"
+                " only a link on record (the record's `linked`) can be undone"
+            )
         self.trigger_event(
             self.Unlinked, other_id=other_id, reason=non_empty(reason, "reason"), **stamp(by, today)
         )
@@ -244,13 +255,35 @@ class Participant(LedgerAggregate):
         """The version of the person's entry with this id, if it may still be voided."""
         return next((v for v in self.voidable if entry_id(self.id, v) == event_id), None)
 
+    def standing_consents(self) -> list[str]:
+        """The scopes consented to, by the consent entries not voided, in the order given."""
+        consents: list[str] = []
+        for version, scope, recorded in self.consent_entries:
+            if version in self.voided:
+                continue
+            if recorded and scope not in consents:
+                consents.append(scope)
+            elif not recorded and scope in consents:
+                consents.remove(scope)
+        return consents
+
     def void_entry(self, event_id: UUID, reason: str, by: Actor, today: date) -> None:
         """Void a consent or institutional fact recorded in error; counts skip it from then."""
         self.check_not_erased()
         if self.entry_version(event_id) is None:
             if any(entry_id(self.id, v) == event_id for v in self.voided):
-                raise EntryNotVoidableError(f"entry {event_id} is already voided")
-            raise NotFoundError(f"no voidable entry {event_id} of participant {self.id}")
+                raise EntryNotVoidableError(
+                    f"entry {event_id} is already voided: nothing is left to void"
+                )
+            if any(entry_id(self.id, v) == event_id for v in range(1, self.version + 1)):
+                raise EntryNotVoidableError(
+                    f"entry {event_id} is not a consent or an institutional fact;"
+                    " only those of a person's entries can be voided"
+                )
+            raise NotFoundError(
+                f"no entry {event_id} of participant {self.id}: the person's history names"
+                " each entry's event_id (an episode's entries are voided on the episode)"
+            )
         self.trigger_event(
             self.EntryVoided,
             event_id=event_id,
@@ -273,10 +306,11 @@ class Participant(LedgerAggregate):
 
     @property
     def episodes(self) -> dict[str, list[str]]:
-        """Program id (hex) -> ids (hex) of this person's episodes in it."""
+        """Program id -> ids of this person's episodes in it, as dashed UUIDs (`joined` keeps
+        them as stored: hex)."""
         by_program: dict[str, list[str]] = {}
         for program, episode in self.joined:
-            by_program.setdefault(program, []).append(episode)
+            by_program.setdefault(str(UUID(program)), []).append(str(UUID(episode)))
         return by_program
 
     def in_programs(self) -> set[UUID]:

@@ -138,7 +138,10 @@ def correct_personal_data(
         "occurred_on": occurred_on,
     }
     try:
-        result = ledger.execute(ctx, "correct_personal_data", arguments, decide)
+        result = ledger.execute(
+            ctx, "correct_personal_data", arguments, decide,
+            written_to=personal_data_id_for(participant_id),
+        )  # fmt: skip
     except BaseException:
         if before:  # indexed under data never saved: back to what is
             ledger.person_index.put(participant_id, before)
@@ -254,4 +257,49 @@ def record_institutional_admission(
         lambda p, today: p.record_institutional_admission(
             institution_kind, occurred_on, ctx.actor, today
         ),
+    )
+
+
+def _link_or_unlink(
+    ledger: Ledger, ctx: Context, command: str, participant_id: UUID, other_id: UUID, reason: str
+) -> CommandResult:
+    """Record a link (or its undoing) on both records in one transaction: neither says it alone."""
+
+    def decide(today: date) -> Decision:
+        one = ledger.load(Participant, participant_id, ctx.expected_version, saved_again=True)
+        other = ledger.load(Participant, other_id, saved_again=True) if other_id != one.id else one
+        act = Participant.link if command == "link_participants" else Participant.unlink
+        act(one, other_id, reason, ctx.actor, today)
+        act(other, participant_id, reason, ctx.actor, today)
+        return Decision(participant_id, one.version, (one, other))
+
+    arguments = {"participant_id": participant_id, "other_id": other_id, "reason": reason}
+    return ledger.execute(ctx, command, arguments, decide)
+
+
+def link_participants(
+    ledger: Ledger, ctx: Context, participant_id: UUID, *, other_id: UUID, reason: str
+) -> CommandResult:
+    """Record that two records are one person: both records say so, with the reason."""
+    return _link_or_unlink(ledger, ctx, "link_participants", participant_id, other_id, reason)
+
+
+def unlink_participants(
+    ledger: Ledger, ctx: Context, participant_id: UUID, other_id: UUID, *, reason: str
+) -> CommandResult:
+    """Undo a link made in error, on both records, with the reason."""
+    return _link_or_unlink(ledger, ctx, "unlink_participants", participant_id, other_id, reason)
+
+
+def void_participant_entry(
+    ledger: Ledger, ctx: Context, participant_id: UUID, event_id: UUID, *, reason: str
+) -> CommandResult:
+    """Void a consent or an institutional fact of the person recorded in error."""
+    return ledger.change(
+        ctx,
+        Participant,
+        participant_id,
+        "void_participant_entry",
+        {"participant_id": participant_id, "event_id": event_id, "reason": reason},
+        lambda p, today: p.void_entry(event_id, reason, ctx.actor, today),
     )

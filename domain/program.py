@@ -3,7 +3,6 @@ services it offers beyond the built-in kinds, and the cohorts some indicators ar
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -19,6 +18,7 @@ from domain.base import (
     stable_topics,
     stamp,
 )
+from domain.catalogue import SERVICE_KIND, is_built_in
 from domain.vocabulary import Financing, Indicator, Residence, TargetGroup
 
 PROGRAM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:ledger:program")
@@ -32,12 +32,9 @@ class ProgramCodeTakenError(InvalidValueError):
 
 
 class ServiceInCatalogueError(DomainError):
-    """The program's catalogue already offers a service of this kind."""
+    """The program already offers a service of this kind, in its catalogue or built in."""
 
     rule = "service_in_catalogue"
-
-
-SERVICE_KIND = re.compile(r"[a-z][a-z0-9_]{1,63}")
 
 
 def program_id_for(code: str) -> UUID:
@@ -187,6 +184,8 @@ class Program(LedgerAggregate):
             raise InvalidValueError(
                 f"service kind {kind!r} is 2 to 64 of a-z, 0-9 and _, starting with a letter"
             )
+        if is_built_in(kind):
+            raise ServiceInCatalogueError(f"{kind!r} is a built-in service kind")
         if kind in self.catalogue:
             raise ServiceInCatalogueError(f"program {self.code} already offers {kind!r}")
         self.trigger_event(

@@ -88,7 +88,7 @@ def start_placement(
         "occurred_on": occurred_on,
         "placement_id": None,
     }
-    return ledger.execute(ctx, "start_placement", arguments, decide)
+    return ledger.execute(ctx, "start_placement", arguments, decide, written_to=episode_id)
 
 
 def end_placement(
@@ -112,7 +112,7 @@ def end_placement(
         "destination": destination,
         "occurred_on": occurred_on,
     }
-    return ledger.execute(ctx, "end_placement", arguments, decide)
+    return ledger.execute(ctx, "end_placement", arguments, decide, written_to=episode_id)
 
 
 def request_course(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from domain.episode import Episode
 from domain.program import DEFAULT_COURSE_START_LIMIT_DAYS, Program
 from projections.keys import entry_key, text
-from projections.model import Reading, ReadModel, handles
+from projections.model import LATEST, Reading, ReadModel, handles, recorded_at
 from store.read_store import Tx
 
 REFERRAL_ANSWER_DAYS = 10
@@ -61,29 +61,38 @@ class Overdue:
 
 @dataclass(frozen=True)
 class Caseload:
+    """A caseworker's load effective on `as_of`, as the ledger knew it at `known_at` (None: now)."""
+
     caseworker: str
     as_of: date
+    known_at: datetime | None
     episodes: list[OpenEpisode]
     overdue: list[Overdue]
 
 
 class Caseloads(ReadModel):
-    """Episodes by caseworker, with every non-voided entry's kind, status and date."""
+    """Episodes by caseworker over time, with every entry's kind, status, effective date and when
+    it was recorded (and voided): a caseload is asked for a date, as known at a moment."""
 
     name = "caseloads"
     TABLES: ClassVar[dict[str, str]] = {
         "programs": "program_id TEXT PRIMARY KEY, course_limit_days INTEGER NOT NULL",
         "episodes": (
             "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, participant_id TEXT NOT NULL,"
-            " caseworker TEXT NOT NULL, opened_on TEXT NOT NULL, closed_on TEXT"
+            " opened_on TEXT NOT NULL, opened_at TEXT NOT NULL, closed_on TEXT, closed_at TEXT"
+        ),
+        # Who had the episode from which day: the opening's caseworker, then each reassignment.
+        "assignments": (
+            "episode_id TEXT NOT NULL, position INTEGER NOT NULL, caseworker TEXT NOT NULL,"
+            " since TEXT NOT NULL, recorded_at TEXT NOT NULL, PRIMARY KEY (episode_id, position)"
         ),
         "entries": (
             "entry_id TEXT PRIMARY KEY, episode_id TEXT NOT NULL, kind TEXT NOT NULL,"
             " track_id TEXT, status TEXT NOT NULL, occurred_on TEXT NOT NULL,"
-            " position INTEGER NOT NULL, voided INTEGER NOT NULL DEFAULT 0"
+            " position INTEGER NOT NULL, recorded_at TEXT NOT NULL, voided_at TEXT"
         ),
     }
-    INDEXES = (("episodes", "caseworker"), ("entries", "episode_id"))
+    INDEXES = (("assignments", "caseworker"), ("entries", "episode_id"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,29 +107,41 @@ class Caseloads(ReadModel):
 
     @handles(Episode.Opened)
     def _opened(self, tx: Tx, event: Any, position: int) -> None:
+        episode, at = text(event.originator_id), recorded_at(event.timestamp)
         tx.execute(
-            f"INSERT INTO {self.t('episodes')} VALUES (?, ?, ?, ?, ?, NULL)",
+            f"INSERT INTO {self.t('episodes')} VALUES (?, ?, ?, ?, ?, NULL, NULL)",
             (
-                text(event.originator_id),
+                episode,
                 str(event.program_id),
                 str(event.participant_id),
-                event.caseworker,
                 event.occurred_on.isoformat(),
+                at,
             ),
         )
+        self._assign(tx, event, position)
 
     @handles(Episode.CaseworkerAssigned)
-    def _reassigned(self, tx: Tx, event: Any, position: int) -> None:
+    def _assign(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
-            f"UPDATE {self.t('episodes')} SET caseworker = ? WHERE episode_id = ?",
-            (event.caseworker, text(event.originator_id)),
+            f"INSERT INTO {self.t('assignments')} VALUES (?, ?, ?, ?, ?)",
+            (
+                text(event.originator_id),
+                position,
+                event.caseworker,
+                event.occurred_on.isoformat(),
+                recorded_at(event.timestamp),
+            ),
         )
 
     @handles(Episode.Closed)
     def _closed(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
-            f"UPDATE {self.t('episodes')} SET closed_on = ? WHERE episode_id = ?",
-            (event.occurred_on.isoformat(), text(event.originator_id)),
+            f"UPDATE {self.t('episodes')} SET closed_on = ?, closed_at = ? WHERE episode_id = ?",
+            (
+                event.occurred_on.isoformat(),
+                recorded_at(event.timestamp),
+                text(event.originator_id),
+            ),
         )
 
     @handles(Episode.AssessmentRecorded, *_ENTRIES)
@@ -139,7 +160,8 @@ class Caseloads(ReadModel):
                 status,
                 event.occurred_on.isoformat(),
                 position,
-                0,  # not voided
+                recorded_at(event.timestamp),
+                None,  # not voided
             )
         )
 
@@ -152,48 +174,72 @@ class Caseloads(ReadModel):
     def _voided(self, tx: Tx, event: Any, position: int) -> None:
         self.flush(tx)  # the voided entry may still be waiting in this batch
         tx.execute(
-            f"UPDATE {self.t('entries')} SET voided = 1 WHERE entry_id = ?", (str(event.event_id),)
+            f"UPDATE {self.t('entries')} SET voided_at = ? WHERE entry_id = ?",
+            (recorded_at(event.timestamp), str(event.event_id)),
         )
 
     # Queries.
 
-    def caseload(self, reading: Reading, caseworker: str, as_of: date) -> Caseload:
-        """The caseworker's open episodes and what is overdue on `as_of`."""
-        episodes, entries = reading.t("episodes"), reading.t("entries")
-        open_rows = reading.tx.execute(
+    def caseload(
+        self, reading: Reading, caseworker: str, as_of: date, known_at: datetime | None = None
+    ) -> Caseload:
+        """The caseworker's episodes open on `as_of` and what is overdue then, from what was
+        effective by that day and recorded by `known_at` (everything recorded, if None).
+
+        A voided entry never happened (a voiding has no effective date of its own), unless the
+        voiding was recorded after `known_at`.
+        """
+        day, known = as_of.isoformat(), recorded_at(known_at) if known_at else LATEST
+        # Every episode the caseworker ever had by then: whose it was on the day is decided below.
+        theirs = (
+            f"SELECT episode_id FROM {reading.t('assignments')}"
+            " WHERE caseworker = ? AND since <= ? AND recorded_at <= ?"
+        )
+        held = (caseworker, day, known)
+        rows = reading.tx.execute(
             f"SELECT e.episode_id, e.program_id, e.participant_id, e.opened_on,"
-            f" COALESCE(p.course_limit_days, ?) FROM {episodes} e"
+            f" CASE WHEN e.closed_at <= ? THEN e.closed_on END,"
+            f" COALESCE(p.course_limit_days, ?) FROM {reading.t('episodes')} e"
             f" LEFT JOIN {reading.t('programs')} p ON p.program_id = e.program_id"
-            " WHERE e.caseworker = ? AND e.closed_on IS NULL ORDER BY e.opened_on, e.episode_id",
-            (DEFAULT_COURSE_START_LIMIT_DAYS, caseworker),
+            f" WHERE e.opened_on <= ? AND e.opened_at <= ? AND e.episode_id IN ({theirs})"
+            " ORDER BY e.opened_on, e.episode_id",
+            (known, DEFAULT_COURSE_START_LIMIT_DAYS, day, known, *held),
         )
-        entry_rows = reading.tx.execute(
-            f"SELECT n.episode_id, n.kind, n.track_id, n.status, n.occurred_on FROM {entries} n"
-            f" JOIN {episodes} e ON e.episode_id = n.episode_id"
-            " WHERE e.caseworker = ? AND e.closed_on IS NULL AND n.voided = 0 ORDER BY n.position",
-            (caseworker,),
+        holders = reading.tx.execute(
+            f"SELECT episode_id, caseworker FROM {reading.t('assignments')}"
+            f" WHERE episode_id IN ({theirs}) AND since <= ? AND recorded_at <= ?"
+            " ORDER BY episode_id, since, position",
+            (*held, day, known),
         )
-        unmonitored = reading.tx.execute(
-            f"SELECT e.episode_id, e.closed_on FROM {episodes} e"
-            " WHERE e.caseworker = ? AND e.closed_on IS NOT NULL AND NOT EXISTS ("
-            f"  SELECT 1 FROM {entries} n WHERE n.episode_id = e.episode_id"
-            "   AND n.kind = 'assessment' AND n.status = 'final' AND n.voided = 0)"
-            " ORDER BY e.closed_on, e.episode_id",
-            (caseworker,),
+        # The latest assignment effective by the day (of two on one day, the later recorded).
+        holder = dict(holders)
+        rows = [row for row in rows if holder.get(row[0]) == caseworker]
+        entries = reading.tx.execute(
+            f"SELECT episode_id, kind, track_id, status, occurred_on FROM {reading.t('entries')}"
+            f" WHERE episode_id IN ({theirs}) AND occurred_on <= ? AND recorded_at <= ?"
+            " AND (voided_at IS NULL OR voided_at > ?) ORDER BY position",
+            (*held, day, known, known),
         )
-        limits = {row[0]: int(row[4]) for row in open_rows}
+        shown = {row[0] for row in rows}
+        entries = [entry for entry in entries if entry[0] in shown]
+        open_rows = [row for row in rows if row[4] is None or row[4] > day]
+        closed = [(row[0], row[4]) for row in rows if row[4] is not None and row[4] <= day]
+        limits = {row[0]: int(row[5]) for row in open_rows}
         last_contact: dict[str, str] = {}
+        finals: set[str] = set()
         first_step_on: dict[tuple[str, str], str] = {}
         current: dict[tuple[str, str], tuple[str, str]] = {}
-        for episode, kind, track, status, occurred_on in entry_rows:
+        for episode, kind, track, status, occurred_on in entries:
             last_contact[episode] = max(last_contact.get(episode, ""), occurred_on)
+            if (kind, status) == ("assessment", "final"):
+                finals.add(episode)
             if track is not None:
                 first_step_on.setdefault((episode, track), occurred_on)
                 current[(episode, track)] = (kind, status)
         overdue = []
         for (episode, track), (kind, status) in current.items():
             waiting = _WAITING.get((kind, status))
-            if waiting is None:
+            if waiting is None or episode not in limits:
                 continue
             allowed = limits[episode] if kind == "course" else REFERRAL_ANSWER_DAYS
             due = date.fromisoformat(first_step_on[(episode, track)]) + timedelta(days=allowed)
@@ -201,11 +247,13 @@ class Caseloads(ReadModel):
                 overdue.append(Overdue(waiting, episode, track, due))
         overdue += [
             Overdue("final_monitoring_missing", episode, None, date.fromisoformat(closed_on))
-            for episode, closed_on in unmonitored
+            for episode, closed_on in closed
+            if episode not in finals
         ]
         return Caseload(
             caseworker,
             as_of,
+            known_at,
             [
                 OpenEpisode(
                     episode,
@@ -214,7 +262,7 @@ class Caseloads(ReadModel):
                     date.fromisoformat(opened_on),
                     date.fromisoformat(max(opened_on, last_contact.get(episode, opened_on))),
                 )
-                for episode, program, participant, opened_on, _ in open_rows
+                for episode, program, participant, opened_on, _, _ in open_rows
             ],
             sorted(overdue, key=lambda o: (o.due, o.episode_id, o.item_id or "")),
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +16,7 @@ from eventsourcing.utils import get_topic
 from store.read_store import ReadStore, Tx
 
 M = TypeVar("M", bound="ReadModel")
+logger = logging.getLogger(__name__)
 Handler = Callable[[Any, Tx, Any, int], None]
 
 
@@ -57,6 +61,9 @@ class ReadModel:
     name: ClassVar[str]
     # A raw model gets stored notifications (bytes), every topic, instead of decoded events.
     RAW: ClassVar[bool] = False
+    # Tables of an earlier shape are dropped and the log replayed into new ones; not for a model
+    # whose rows are more than the log says (signed checkpoints are evidence given out).
+    REPLAYED_WHEN_RESHAPED: ClassVar[bool] = True
     TABLES: ClassVar[dict[str, str]]
     # (table, columns): secondary indexes the queries need.
     INDEXES: ClassVar[Sequence[tuple[str, str]]] = ()
@@ -92,13 +99,36 @@ class ReadModel:
         """The table's name in this generation."""
         return f"{self.name}_g{self.generation}_{table}"
 
+    @classmethod
+    def shape(cls) -> str:
+        """A digest of the tables' DDL: when a new version of the code changes it, the tables
+        are made again and the model replays the log into them (`create_tables`)."""
+        ddl = json.dumps([cls.TABLES, [list(index) for index in cls.INDEXES]], sort_keys=True)
+        return hashlib.sha256(ddl.encode()).hexdigest()[:16]
+
     def create_tables(self) -> None:
+        """Create this generation's tables; ones of another shape (made by an earlier version of
+        the code, or before shapes were recorded) are dropped first and replayed from the start."""
         with self.store.transaction() as tx:
+            recorded = self.store.shape_of(tx, self.tracking_name)
+            if (
+                self.REPLAYED_WHEN_RESHAPED
+                and recorded != self.shape()
+                and (recorded is not None or self.store.tracked(tx, self.tracking_name))
+            ):
+                logger.warning(
+                    "read model %s: its tables are of an earlier shape; replaying the log into"
+                    " new ones",
+                    self.tracking_name,
+                )
+                self.drop_tables(tx)
+                self.store.forget(tx, self.tracking_name)
             for table, columns in self.TABLES.items():
                 tx.execute(f"CREATE TABLE IF NOT EXISTS {self.t(table)} ({columns})")
             for table, columns in self.INDEXES:
                 index = f"{self.t(table)}_by_{columns.replace(', ', '_')}"
                 tx.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {self.t(table)} ({columns})")
+            self.store.record_shape(tx, self.tracking_name, self.shape())
 
     def drop_tables(self, tx: Tx) -> None:
         for table in self.TABLES:

@@ -41,11 +41,13 @@ class DayOccupancy:
 
 @dataclass(frozen=True)
 class PeriodOccupancy:
-    """A facility over [start, end]: capacity and bed-nights used, and their ratio."""
+    """A facility over [start, end]: capacity and bed-nights used, and their ratio, counted over
+    the days that have come: [start, counted_to] (None: the period has not begun)."""
 
     facility_id: str
     start: date
     end: date
+    counted_to: date | None
     bed_nights: int
     capacity_nights: int
     days: list[DayOccupancy]
@@ -130,21 +132,25 @@ class Occupancy(ReadModel):
         ]
 
     def period(
-        self, reading: Reading, facility_id: UUID, start: date, end: date
+        self, reading: Reading, facility_id: UUID, start: date, end: date, today: date
     ) -> PeriodOccupancy:
-        """Day by day from `start` to `end` inclusive, with bed-nights and utilisation."""
+        """Day by day from `start` to `end` inclusive, with bed-nights and utilisation, over the
+        days up to `today` only: a night to come is neither used nor offered yet (a stay open
+        today would otherwise fill the rest of the month)."""
         facilities = self._facilities(reading, facility_id)
         if not facilities:
             raise LookupError(f"no facility {facility_id}")
         capacity, stays = self._history(reading, str(facility_id))
+        counted_to = min(end, today) if start <= today else None
+        counted = (counted_to - start).days + 1 if counted_to else 0
         days = [
-            _day(facilities[0], capacity, stays, start + timedelta(days=n))
-            for n in range((end - start).days + 1)
+            _day(facilities[0], capacity, stays, start + timedelta(days=n)) for n in range(counted)
         ]
         return PeriodOccupancy(
             str(facility_id),
             start,
             end,
+            counted_to,
             bed_nights=sum(d.residents for d in days),
             capacity_nights=sum(d.capacity for d in days),
             days=days,

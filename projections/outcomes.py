@@ -2,7 +2,9 @@
 
 A fact keeps the id of the event that proves it (`entry_id` of an episode's or a participant's
 event), its effective date and when it was recorded or voided, so the report
-(`projections/outcome_report.py`) can count a period as known at any moment.
+(`projections/outcome_report.py`) can count a period as known at any moment. Beside the facts:
+each program's catalogue and cohorts, and the links between records of one person, each with
+when it was recorded, for the same reason.
 """
 
 from __future__ import annotations
@@ -14,18 +16,13 @@ from typing import Any, ClassVar
 from domain.episode import Episode
 from domain.participant import Participant
 from domain.program import Program
-from domain.vocabulary import Indicator, ServiceKind, Specialist
+from domain.vocabulary import Indicator, Specialist
 from projections.keys import entry_key, text
 from projections.model import ReadModel, handles, recorded_at
 from projections.outcome_report import RETURNED, report
 from store.read_store import Tx
 
 CONSULTING = {Specialist.PSYCHOLOGIST, Specialist.LAWYER, Specialist.DOCTOR}
-CONSULTATIONS = {
-    ServiceKind.CONSULTATION_PSYCHOLOGIST,
-    ServiceKind.CONSULTATION_LAWYER,
-    ServiceKind.CONSULTATION_DOCTOR,
-}
 
 
 class Outcomes(ReadModel):
@@ -39,7 +36,28 @@ class Outcomes(ReadModel):
             "program_id TEXT NOT NULL, position INTEGER NOT NULL, recorded_at TEXT NOT NULL,"
             " targets TEXT NOT NULL, PRIMARY KEY (program_id, position)"
         ),
-        "participants": "participant_id TEXT PRIMARY KEY, target_groups TEXT NOT NULL",
+        "participants": (
+            "participant_id TEXT PRIMARY KEY, target_groups TEXT NOT NULL,"
+            " prior_residence TEXT NOT NULL"
+        ),
+        # The services a program added to the built-in kinds; `occurred_on` is the day added.
+        "catalogue": (
+            "entry_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, kind TEXT NOT NULL,"
+            " indicator TEXT, occurred_on TEXT NOT NULL, position INTEGER NOT NULL,"
+            " recorded_at TEXT NOT NULL"
+        ),
+        # Every definition of an indicator's cohort: the latest known at a moment applies.
+        "cohorts": (
+            "program_id TEXT NOT NULL, indicator TEXT NOT NULL, position INTEGER NOT NULL,"
+            " recorded_at TEXT NOT NULL, prior_residence TEXT NOT NULL,"
+            " target_groups TEXT NOT NULL, PRIMARY KEY (program_id, indicator, position)"
+        ),
+        # Two records found to be one person, as recorded on each of them, until unlinked.
+        "links": (
+            "participant_id TEXT NOT NULL, other_id TEXT NOT NULL, position INTEGER NOT NULL,"
+            " linked_at TEXT NOT NULL, unlinked_at TEXT,"
+            " PRIMARY KEY (participant_id, other_id, position)"
+        ),
         "episodes": (
             "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, participant_id TEXT NOT NULL,"
             " opened_on TEXT NOT NULL, closed_on TEXT, opened_entry TEXT NOT NULL,"
@@ -48,15 +66,23 @@ class Outcomes(ReadModel):
         "tracks": "track_id TEXT PRIMARY KEY, detail TEXT NOT NULL, started_on TEXT NOT NULL",
         "facts": (
             "entry_id TEXT PRIMARY KEY, program_id TEXT, participant_id TEXT NOT NULL,"
-            " indicator TEXT NOT NULL, detail TEXT, occurred_on TEXT NOT NULL,"
+            " indicator TEXT NOT NULL, detail TEXT, quantity INTEGER, occurred_on TEXT NOT NULL,"
             " position INTEGER NOT NULL, recorded_at TEXT NOT NULL, voided_at TEXT"
         ),
     }
-    INDEXES = (("facts", "program_id, occurred_on"), ("episodes", "program_id"))
+    INDEXES = (
+        ("facts", "program_id, occurred_on"),
+        ("episodes", "program_id"),
+        ("episodes", "participant_id"),
+        ("catalogue", "program_id"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._episodes: dict[str, tuple[str, str]] = {}
+        # Facts and voidings of the batch, written together at its end (see flush).
+        self._new_facts: list[tuple[Any, ...]] = []
+        self._voids: list[tuple[str, str]] = []
 
     @handles(Program.Defined)
     def _program(self, tx: Tx, event: Any, position: int) -> None:
@@ -86,12 +112,61 @@ class Outcomes(ReadModel):
             ),
         )
 
+    @handles(Program.ServiceAdded)
+    def _service_added(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.t('catalogue')} VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry_key(event.originator_id, event.originator_version),
+                text(event.originator_id),
+                event.kind,
+                event.indicator,
+                event.occurred_on.isoformat(),
+                position,
+                recorded_at(event.timestamp),
+            ),
+        )
+
+    @handles(Program.CohortDefined)
+    def _cohort(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.t('cohorts')} VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                text(event.originator_id),
+                event.indicator,
+                position,
+                recorded_at(event.timestamp),
+                json.dumps(event.prior_residence),
+                json.dumps(event.target_groups),
+            ),
+        )
+
     @handles(Participant.Registered)
     def _participant(self, tx: Tx, event: Any, position: int) -> None:
         groups = "," + ",".join(event.target_groups) + ","
         tx.execute(
-            f"INSERT INTO {self.t('participants')} VALUES (?, ?)",
-            (text(event.originator_id), groups),
+            f"INSERT INTO {self.t('participants')} VALUES (?, ?, ?)",
+            (text(event.originator_id), groups, event.prior_residence),
+        )
+
+    @handles(Participant.Linked)
+    def _linked(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.t('links')} VALUES (?, ?, ?, ?, NULL)",
+            (
+                text(event.originator_id),
+                text(event.other_id),
+                position,
+                recorded_at(event.timestamp),
+            ),
+        )
+
+    @handles(Participant.Unlinked)
+    def _unlinked(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"UPDATE {self.t('links')} SET unlinked_at = ?"
+            " WHERE participant_id = ? AND other_id = ? AND unlinked_at IS NULL",
+            (recorded_at(event.timestamp), text(event.originator_id), text(event.other_id)),
         )
 
     @handles(Participant.InstitutionalApplicationWithdrawn, Participant.InstitutionalAdmission)
@@ -147,19 +222,26 @@ class Outcomes(ReadModel):
         Episode.CourseCompleted,
         Episode.JobStarted,
         Episode.CourseEnrolled,
+        Episode.MentorAssigned,
     )
     def _episode_fact(self, tx: Tx, event: Any, position: int) -> None:
         indicator, detail = self._indicator(tx, event)
         if indicator is not None:
             program, participant = self._episode(tx, text(event.originator_id))
-            self._fact(tx, event, position, program, participant, indicator, detail)
+            quantity = getattr(event, "quantity", None)
+            self._fact(tx, event, position, program, participant, indicator, detail, quantity)
 
-    @handles(Episode.EntryVoided)
+    @handles(Episode.EntryVoided, Participant.EntryVoided)
     def _voided(self, tx: Tx, event: Any, position: int) -> None:
-        tx.execute(
-            f"UPDATE {self.t('facts')} SET voided_at = ? WHERE entry_id = ?",
-            (recorded_at(event.timestamp), str(event.event_id)),
+        self._voids.append((recorded_at(event.timestamp), str(event.event_id)))
+
+    def flush(self, tx: Tx) -> None:
+        # A rural log is mostly deliveries, each a fact: one COPY a batch, not an INSERT each.
+        tx.insert_rows(self.t("facts"), self._new_facts)
+        tx.executemany(
+            f"UPDATE {self.t('facts')} SET voided_at = ? WHERE entry_id = ?", self._voids
         )
+        self._new_facts, self._voids = [], []
 
     def _indicator(self, tx: Tx, event: Any) -> tuple[str | None, str | None]:
         if isinstance(event, Episode.PlacementStarted):
@@ -169,8 +251,15 @@ class Outcomes(ReadModel):
         if isinstance(event, Episode.JobStarted):
             return Indicator.EMPLOYED, event.employment
         if isinstance(event, Episode.ServiceDelivered):
-            return (
-                (Indicator.CONSULTED, event.kind) if event.kind in CONSULTATIONS else (None, None)
+            # Every delivery: the report tells from its kind which indicators it also feeds
+            # (a consultation, a skill event), by the program's catalogue as known then.
+            return Indicator.SERVICES_DELIVERED, event.kind
+        if isinstance(event, Episode.MentorAssigned):
+            # The fact is the mentee's (a target group filters on them); the mentor is its detail.
+            return Indicator.MENTORS, (
+                text(event.mentor_participant_id)
+                if event.mentor_participant_id is not None
+                else f"staff:{event.mentor_staff}"
             )
         track_id = (
             event.referral_id if isinstance(event, Episode.ReferralCompleted) else event.course_id
@@ -201,19 +290,21 @@ class Outcomes(ReadModel):
         participant: str,
         indicator: str,
         detail: str | None,
+        quantity: int | None = None,
     ) -> None:
-        tx.execute(
-            f"INSERT INTO {self.t('facts')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        self._new_facts.append(
             (
                 entry_key(event.originator_id, event.originator_version),
                 program,
                 participant,
                 str(indicator),
                 detail,
+                quantity,
                 event.occurred_on.isoformat(),
                 position,
                 recorded_at(event.timestamp),
-            ),
+                None,
+            )
         )
 
     def _episode(self, tx: Tx, episode: str) -> tuple[str, str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from projections.caseloads import Caseloads
+from projections.directory import Directory
 from projections.model import ReadModel
 from projections.occupancy import Occupancy
 from projections.outcomes import Outcomes
 from projections.services import Services
 
 READ_MODELS: dict[str, type[ReadModel]] = {
-    model.name: model for model in (Caseloads, Occupancy, Outcomes, Services)
+    model.name: model for model in (Caseloads, Directory, Occupancy, Outcomes, Services)
 }

@@ -49,6 +49,7 @@ class AuditChain(ReadModel):
 
     name = "seal"
     RAW = True
+    REPLAYED_WHEN_RESHAPED = False
     TABLES: ClassVar[dict[str, str]] = {
         # recorded_at: when the event was recorded, read from its envelope ("as known at").
         "chain": "position INTEGER PRIMARY KEY, hash TEXT NOT NULL, recorded_at TEXT",

@@ -26,6 +26,11 @@ GENERATIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS read_model_generations ("
     "name TEXT PRIMARY KEY, generation INTEGER NOT NULL)"
 )
+# The shape (a digest of its tables' DDL) each generation's tables were created in.
+SHAPES_DDL = (
+    "CREATE TABLE IF NOT EXISTS read_model_shapes ("
+    "tracking_name TEXT PRIMARY KEY, shape TEXT NOT NULL)"
+)
 
 # Up to this many rows, one statement each costs less than a pipeline (see Tx.executemany).
 FEW_ROWS = 16
@@ -144,6 +149,7 @@ class ReadStore:
         self._statements: dict[tuple[str, str, str], Composed] = {}
         with self.transaction() as tx:
             tx.execute(GENERATIONS_DDL)
+            tx.execute(SHAPES_DDL)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -222,10 +228,35 @@ class ReadStore:
             return list(cursor.fetchall())
 
     def forget(self, tx: Tx, tracking_name: str) -> None:
-        """Remove the tracking row of a generation that was dropped."""
+        """Remove the tracking row and the shape of a generation that was dropped."""
         tx.execute(
             f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (tracking_name,)
         )
+        tx.execute("DELETE FROM read_model_shapes WHERE tracking_name = ?", (tracking_name,))
+
+    def shape_of(self, tx: Tx, tracking_name: str) -> str | None:
+        """The shape a generation's tables were created in, locked until the transaction ends
+        (None: not recorded). Processes starting together wait here for each other."""
+        if self.postgres:
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (tracking_name,))
+        rows = tx.execute(
+            "SELECT shape FROM read_model_shapes WHERE tracking_name = ?", (tracking_name,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def record_shape(self, tx: Tx, tracking_name: str, shape: str) -> None:
+        tx.execute(
+            "INSERT INTO read_model_shapes VALUES (?, ?) ON CONFLICT (tracking_name)"
+            " DO UPDATE SET shape = excluded.shape",
+            (tracking_name, shape),
+        )
+
+    def tracked(self, tx: Tx, tracking_name: str) -> bool:
+        """Whether a generation has recorded any position, inside the transaction."""
+        rows = tx.execute(
+            f"SELECT 1 FROM {self.tracking_table} WHERE application_name = ?", (tracking_name,)
+        )
+        return bool(rows)
 
     def close(self) -> None:
         self.factory.close()

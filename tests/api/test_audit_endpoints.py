@@ -34,7 +34,7 @@ def test_an_auditor_verifies_the_chain_and_checks_a_checkpoint_with_the_public_k
         world = a_world(api)
         last = api.post(
             f"/v1/episodes/{world.episode}/mentors",
-            {"mentor_ref": "v-1", "occurred_on": day(1)},
+            {"mentor_staff": "v-1", "occurred_on": day(1)},
         ).json()
         latest = wait_for_checkpoint(api, last["position"])
         verified = api.get("/v1/audit/verify", role="auditor")

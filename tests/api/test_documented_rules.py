@@ -102,7 +102,7 @@ def test_the_command_headers_are_refused_exactly_where_their_patterns_say(api: A
         p["name"]: p["schema"]["pattern"] for p in operation["parameters"] if p["in"] == "header"
     }
     ep = f"/v1/episodes/{world.episode}/mentors"
-    body = {"mentor_ref": "v-1", "occurred_on": day(1)}
+    body = {"mentor_staff": "v-1", "occurred_on": day(1)}
     for key, allowed in (("k" * 200, True), ("k" * 201, False), ("a b", False), ("é", False)):
         assert bool(re.search(patterns["Idempotency-Key"], key)) is allowed
         headers = {**api.as_("caseworker"), "Idempotency-Key": key.encode()}  # bytes as sent

@@ -55,7 +55,9 @@ def events_of(api: Api, stream: UUID) -> list[Any]:
 def mentors(api: Api, episode_id: str, count: int) -> None:
     on = date.today() - timedelta(days=10)
     for n in range(count):
-        api.ledger.assign_mentor(CASEWORKER, UUID(episode_id), mentor_ref=f"m-{n}", occurred_on=on)
+        api.ledger.assign_mentor(
+            CASEWORKER, UUID(episode_id), mentor_staff=f"m-{n}", occurred_on=on
+        )
 
 
 def all_pages(

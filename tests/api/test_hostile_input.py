@@ -171,7 +171,13 @@ def test_dates_at_the_ends_of_the_calendar_get_correct_answers(api: Api) -> None
         f"/v1/facilities/{world.facility}/occupancy", **{"from": "9999-12-01", "to": "9999-12-31"}
     )
     assert last_days.status_code == 200, last_days.text
-    assert [d["day"] for d in last_days.json()["days"]][-1] == "9999-12-31"
+    # Days that have not come count no nights: none of them is listed.
+    assert (last_days.json()["counted_to"], last_days.json()["days"]) == (None, [])
+    first_days = api.get(
+        f"/v1/facilities/{world.facility}/occupancy", **{"from": "0001-01-01", "to": "0001-01-31"}
+    )
+    assert first_days.status_code == 200, first_days.text
+    assert [d["day"] for d in first_days.json()["days"]][-1] == "0001-01-31"
     for edge in ("0001-01-01", "9999-12-31"):
         assert api.get("/v1/occupancy", on=edge).status_code == 200
         assert api.get(f"/v1/facilities/{world.facility}/occupancy", on=edge).status_code == 200

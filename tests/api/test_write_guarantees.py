@@ -183,7 +183,7 @@ def test_a_read_with_min_position_sees_the_write_it_follows(api: Api) -> None:
         ).json()
         assert report["position"] >= written["position"]
         assert report["rows"] == [
-            {"kind": "transport", "services": n + 1, "quantity": sum(range(1, n + 2))}
+            {"kind": "transport", "services": n + 1, "quantity": sum(range(1, n + 2)), "people": 1}
         ]
     too_far = api.get("/v1/reports/services", program=world.own, min_position=10**9)
     assert too_far.status_code == 422

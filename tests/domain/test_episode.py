@@ -4,6 +4,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.base import DateOrderError, FutureDateError, InvalidValueError, NotFoundError
+from domain.catalogue import ServiceNotOfferedError
 from domain.episode import (
     EntryNotVoidableError,
     Episode,
@@ -20,6 +21,7 @@ from domain.tracks import (
     entry_id,
 )
 from tests.domain.given import (
+    ADMIN,
     CASEWORKER,
     TODAY,
     a_facility,
@@ -432,3 +434,74 @@ def test_an_episode_replays_from_its_events_to_the_same_state() -> None:
     episode.close("goals_achieved", "own_home", date(2024, 4, 2), CASEWORKER, TODAY)
     events = list(episode.collect_events())
     assert vars(replayed(episode, events)) == vars(episode)
+
+
+def test_a_service_of_a_kind_in_the_programs_catalogue_is_delivered() -> None:
+    episode, program = an_episode(), a_program()
+    program.add_service("peer_group", "Peer group", "meeting", "skill_events", MARCH, ADMIN, TODAY)
+    [delivered] = then_events(
+        episode,
+        lambda: episode.deliver_service(
+            "peer_group", 1, "Bredy", MARCH, CASEWORKER, TODAY, program
+        ),
+    )
+    assert (delivered.kind, delivered.quantity) == ("peer_group", 1)
+
+
+def test_a_kind_neither_built_in_nor_in_the_catalogue_is_not_offered() -> None:
+    episode, program = an_episode(), a_program()
+    program.add_service("peer_group", "Peer group", "meeting", None, MARCH, ADMIN, TODAY)
+    for given in (None, program):
+        then_refused(
+            ServiceNotOfferedError,
+            episode,
+            lambda given=given: episode.deliver_service(
+                "laundry", 1, "Bredy", MARCH, CASEWORKER, TODAY, given
+            ),
+        )
+    then_refused(
+        ServiceNotOfferedError,
+        episode,
+        lambda: episode.deliver_service("peer_group", 1, "Bredy", MARCH, CASEWORKER, TODAY),
+    )
+
+
+def test_a_catalogue_kind_of_another_program_is_refused() -> None:
+    episode, other = an_episode(), a_program(code="OTHER")
+    other.add_service("peer_group", "Peer group", "meeting", None, MARCH, ADMIN, TODAY)
+    then_refused(
+        InvalidValueError,
+        episode,
+        lambda: episode.deliver_service("peer_group", 1, "Bredy", MARCH, CASEWORKER, TODAY, other),
+    )
+
+
+def test_a_mentor_is_a_participant_or_staff_and_replays_as_such() -> None:
+    episode, mentor = an_episode(), uuid4()
+    events = then_events(
+        episode,
+        lambda: (
+            episode.assign_mentor(mentor, None, MARCH, CASEWORKER, TODAY),
+            episode.assign_mentor(None, " volunteer-12 ", MARCH, CASEWORKER, TODAY),
+        ),
+    )
+    assert [(e.mentor_participant_id, e.mentor_staff) for e in events] == [
+        (mentor, None),
+        (None, "volunteer-12"),
+    ]
+
+
+@pytest.mark.parametrize("who", ["both", "neither", "self", "blank staff"])
+def test_a_mentor_is_exactly_one_person_other_than_the_participant(who: str) -> None:
+    episode = an_episode()
+    mentor, staff = {
+        "both": (uuid4(), "volunteer-12"),
+        "neither": (None, None),
+        "self": (episode.participant_id, None),
+        "blank staff": (None, "  "),
+    }[who]
+    then_refused(
+        InvalidValueError,
+        episode,
+        lambda: episode.assign_mentor(mentor, staff, MARCH, CASEWORKER, TODAY),
+    )

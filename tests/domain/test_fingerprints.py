@@ -215,6 +215,57 @@ KNOWN: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
         "2f7b70d4fed2b41728803fd4616c14aa471d97d9fbab9e5301766d04176597fa",
     ),
     (
+        "deliver_service",
+        (EPISODE,),
+        # A kind of the program's own catalogue (issue 19).
+        {"kind": "peer_group", "quantity": 2, "settlement": "Kopeysk", "occurred_on": DAY},
+        "869fd0576da8e4d52f9dd5e737653f9ce23d9c28a51d1289ba0033708ffa685b",
+    ),
+    (
+        "define_program",
+        (),
+        # With services and cohorts of its own (issue 19); without them, the pins above hold.
+        {
+            "code": "CAT",
+            "name": "Catalogue",
+            "financing": "grant",
+            "period_start": date(2024, 1, 1),
+            "period_end": date(2024, 12, 31),
+            "targets": {},
+            "services": [{"kind": "laundry", "name": "Laundry", "unit": "load"}],
+            "cohorts": [{"indicator": "housed", "target_groups": ["homeless"], "reason": "why"}],
+        },
+        "e54d83b979290cdbb1d1821234afb512817fbe9e797e416fa7740e4228659edc",
+    ),
+    (
+        "add_service",
+        (PROGRAM,),
+        {
+            "kind": "peer_group",
+            "name": "Peer group",
+            "unit": "meeting",
+            "indicator": "skill_events",
+        },
+        "b56780ee33c908e8e44e5e27e01cccf2d79298df062c78768133d76ee116d27f",
+    ),
+    (
+        "add_service",
+        (PROGRAM,),
+        {"kind": "laundry", "name": "Laundry", "unit": "load", "occurred_on": DAY},
+        "05296baea1f6b5ece6b7f23a6d8f7d5f615597cd6cbd5aef734139c34848e40d",
+    ),
+    (
+        "define_cohort",
+        (PROGRAM,),
+        {
+            "indicator": "no_return_to_institution",
+            "prior_residence": ["inpatient_institution"],
+            "target_groups": [],
+            "reason": "boarding home leavers",
+        },
+        "5e4b93e6e77afe880109dcad3a7f22f5ab22dd6ede35173839a8e9a6bfd7772e",
+    ),
+    (
         "void_entry",
         (EPISODE, EVENT),
         {"reason": "entered twice"},

@@ -1,11 +1,30 @@
 from datetime import date
+from uuid import uuid4
 
 import pytest
 
-from domain.base import FutureDateError, InvalidValueError
-from domain.participant import ConsentRequiredError, Participant, ParticipantErasedError
+from domain.base import Actor, FutureDateError, InvalidValueError, NotFoundError
+from domain.participant import (
+    ConsentRequiredError,
+    EntryNotVoidableError,
+    LinkError,
+    Participant,
+    ParticipantErasedError,
+)
 from domain.personal_data import InvalidSnilsError, PersonalData, normalise_snils
-from tests.domain.given import ADMIN, CASEWORKER, TODAY, a_participant, then_events, then_refused
+from domain.tracks import entry_id
+from tests.domain.given import (
+    ADMIN,
+    CASEWORKER,
+    TODAY,
+    a_participant,
+    replayed,
+    settled,
+    then_events,
+    then_refused,
+)
+
+SUPERVISOR = Actor("sv-1", "supervisor", "req-sv")
 
 
 def test_registering_a_participant_records_no_personal_data() -> None:
@@ -142,3 +161,103 @@ def test_personal_data_needs_a_name_and_corrections_need_a_reason() -> None:
     )
     assert corrected.changes == {"phone": "+7 900 000"}
     assert data.fields == {"full_name": "Anna K.", "snils": "11223344595", "phone": "+7 900 000"}
+
+
+# Links and voids
+
+
+def test_two_records_are_linked_and_unlinked_with_a_reason() -> None:
+    one, other = a_participant(), a_participant()
+    [linked] = then_events(one, lambda: one.link(other.id, " same SNILS ", SUPERVISOR, TODAY))
+    assert (linked.other_id, linked.reason, one.linked) == (other.id, "same SNILS", [other.id])
+    [unlinked] = then_events(one, lambda: one.unlink(other.id, "twins", SUPERVISOR, TODAY))
+    assert isinstance(unlinked, Participant.Unlinked)
+    assert one.linked == []
+
+
+@pytest.mark.parametrize("reason", ["", "   \t"])
+def test_a_link_needs_a_reason(reason: str) -> None:
+    one, other = a_participant(), a_participant()
+    then_refused(InvalidValueError, one, lambda: one.link(other.id, reason, SUPERVISOR, TODAY))
+
+
+def test_a_record_is_not_linked_to_itself_twice_or_unlinked_from_a_stranger() -> None:
+    one, other = a_participant(), a_participant()
+    then_refused(LinkError, one, lambda: one.link(one.id, "same", SUPERVISOR, TODAY))
+    then_refused(LinkError, one, lambda: one.unlink(other.id, "never", SUPERVISOR, TODAY))
+    settled(one).link(other.id, "same", SUPERVISOR, TODAY)
+    settled(one)
+    then_refused(LinkError, one, lambda: one.link(other.id, "again", SUPERVISOR, TODAY))
+
+
+def test_an_erased_record_is_neither_linked_nor_voided() -> None:
+    one, other = a_participant(), a_participant()
+    settled(one).erase("asked", ADMIN, TODAY)
+    settled(one)
+    then_refused(ParticipantErasedError, one, lambda: one.link(other.id, "x", SUPERVISOR, TODAY))
+    consent = entry_id(one.id, 2)
+    then_refused(ParticipantErasedError, one, lambda: one.void_entry(consent, "x", ADMIN, TODAY))
+
+
+def test_a_voided_consent_no_longer_counts_and_an_episode_needs_another() -> None:
+    person = a_participant()
+    [voided] = then_events(
+        person, lambda: person.void_entry(entry_id(person.id, 2), "wrong person", CASEWORKER, TODAY)
+    )
+    assert (voided.event_id, voided.reason) == (entry_id(person.id, 2), "wrong person")
+    assert person.consents == []
+    with pytest.raises(ConsentRequiredError):
+        person.check_can_open_episode()
+
+
+def test_a_consent_given_again_after_a_withdrawal_goes_with_its_own_void() -> None:
+    # recorded (v2), withdrawn (v3), recorded again (v4): voiding v4 leaves the withdrawal standing
+    person = a_participant()
+    person.withdraw_consent("services", date(2024, 3, 1), CASEWORKER, TODAY)
+    person.record_consent("services", "C-18", date(2024, 4, 1), CASEWORKER, TODAY)
+    settled(person).void_entry(entry_id(person.id, 4), "recorded twice", CASEWORKER, TODAY)
+    assert person.consents == []
+
+
+def test_a_consent_recorded_twice_stands_when_one_recording_is_voided() -> None:
+    person = a_participant()
+    person.record_consent("services", "C-18", date(2024, 4, 1), CASEWORKER, TODAY)
+    person.record_consent("photos", "C-19", date(2024, 4, 1), CASEWORKER, TODAY)
+    settled(person).void_entry(entry_id(person.id, 2), "scan of another form", CASEWORKER, TODAY)
+    assert person.consents == ["services", "photos"]
+
+
+def test_voids_and_links_replay_to_the_same_state() -> None:
+    person, other = Participant.register(
+        target_groups=["elderly"], settlement="Bredy", birth_year=1950,
+        prior_residence="own_home", by=CASEWORKER, today=TODAY,
+    ), a_participant()  # fmt: skip
+    person.record_consent("services", "C-1", date(2024, 2, 1), CASEWORKER, TODAY)
+    person.record_institutional_admission("nursing_home", date(2024, 3, 1), CASEWORKER, TODAY)
+    person.void_entry(entry_id(person.id, 3), "another person's admission", CASEWORKER, TODAY)
+    person.link(other.id, "same person", SUPERVISOR, TODAY)
+    rebuilt = replayed(person, person.collect_events())
+    assert (rebuilt.voided, rebuilt.linked, rebuilt.consents) == ([3], [other.id], ["services"])
+    assert rebuilt.voidable == {2: "services"}
+
+
+def test_an_entry_is_voided_once_and_only_a_consent_or_institutional_fact() -> None:
+    person = a_participant()
+    person.withdraw_institutional_application("nursing_home", date(2024, 3, 1), CASEWORKER, TODAY)
+    settled(person).void_entry(entry_id(person.id, 3), "entered twice", CASEWORKER, TODAY)
+    settled(person)
+    again = entry_id(person.id, 3)
+    then_refused(
+        EntryNotVoidableError, person, lambda: person.void_entry(again, "x", CASEWORKER, TODAY)
+    )
+    registration = entry_id(person.id, 1)
+    then_refused(
+        EntryNotVoidableError,
+        person,
+        lambda: person.void_entry(registration, "x", CASEWORKER, TODAY),
+    )
+    the_void = entry_id(person.id, 4)
+    then_refused(
+        EntryNotVoidableError, person, lambda: person.void_entry(the_void, "x", CASEWORKER, TODAY)
+    )
+    then_refused(NotFoundError, person, lambda: person.void_entry(uuid4(), "x", CASEWORKER, TODAY))

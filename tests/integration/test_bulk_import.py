@@ -177,3 +177,37 @@ def test_identical_lines_are_separate_commands_and_another_source_is_another_imp
     moved = tmp_path / "moved.ndjson"
     moved.write_text(path.read_text())
     assert import_file(ledger, moved, chunk=3, workers=4, source=str(path.resolve())).events == 0
+
+
+def test_services_of_a_kind_the_program_added_import_after_it_and_an_unknown_kind_is_named(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    on = {"occurred_on": "2024-05-01"}
+    lines = [
+        line("define_program", {"code": "CAT", "name": "Catalogue", "financing": "grant",
+             "period_start": "2024-01-01", "period_end": "2024-12-31", "targets": {}},
+             **{"as": "program"}),
+        line("register_participant", {"target_groups": ["homeless"], "settlement": "Bredy",
+             "birth_year": 1970, "prior_residence": "own_home"}, **{"as": "p"}),
+        line("consent", {"scope": "services", "document_ref": "C-1", **on},
+             {"participant_id": "$p"}),
+        line("open_episode", {"participant_id": "$p", "program_id": "$program",
+             "caseworker": "cw-1", "referral_source": "outreach", **on}, **{"as": "e"}),
+        # Added after the episode opened, and named by none of the services below.
+        line("add_service", {"kind": "peer_group", "name": "Peer group", "unit": "meeting", **on},
+             {"program_id": "$program"}),
+    ]  # fmt: skip
+    for kind in ("home_care", "peer_group", "peer_group", "home_care", "massage"):
+        lines.append(
+            line("deliver_service", {"kind": kind, "settlement": "Bredy", **on},
+                 {"episode_id": "$e"})
+        )  # fmt: skip
+    path = tmp_path / "file.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(ValueError, match="line 10 ") as error:
+        import_file(ledger, path, chunk=4, workers=4)
+
+    assert "'massage'" in str(error.value)
+    [found] = episodes(ledger)
+    assert found == ["Opened", *["ServiceDelivered"] * 4]

@@ -116,6 +116,23 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
     world = a_world(ledger, capacity=2)
     ep, cw = world.episode, CASEWORKER
     ledger.revise_targets(ADMIN, world.program, targets={"housed": 60}, reason="grant amended")
+    ledger.add_service(
+        ADMIN,
+        world.program,
+        kind="peer_group",
+        name="Peer group",
+        unit="meeting",
+        indicator="skill_events",
+        occurred_on=MARCH,
+    )
+    ledger.define_cohort(
+        ADMIN,
+        world.program,
+        indicator="housed",
+        prior_residence=["street"],
+        target_groups=[],
+        reason="who the grant is for",
+    )
     ledger.change_capacity(ADMIN, world.facility, capacity=3, reason="new room", occurred_on=MARCH)
     ledger.correct_personal_data(
         cw, world.participant, changes={"phone": "+7 900"}, reason="new phone", occurred_on=MARCH
@@ -154,7 +171,10 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
         cw, ep, kind="home_care", quantity=3, settlement="Bredy", occurred_on=APRIL
     )
     ledger.void_entry(cw, ep, entry_id(ep, service.version), reason="wrong person")
-    ledger.assign_mentor(cw, ep, mentor_ref="volunteer-3", occurred_on=APRIL)
+    ledger.deliver_service(
+        cw, ep, kind="peer_group", quantity=1, settlement="Bredy", occurred_on=APRIL
+    )
+    ledger.assign_mentor(cw, ep, mentor_staff="volunteer-3", occurred_on=APRIL)
     ledger.close_episode(
         Context(Actor("cw-7", "caseworker"), idempotency_key="close-1"),
         ep,
@@ -163,6 +183,11 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
         occurred_on=APRIL,
     )
     participant = ledger.load(Participant, world.participant)
+    same_person = uuid4()
+    participant.link(same_person, "same SNILS", ADMIN.actor, TODAY)
+    participant.unlink(same_person, "twins", ADMIN.actor, TODAY)
+    admission = max(participant.voidable)  # the institutional admission recorded above
+    participant.void_entry(entry_id(participant.id, admission), "wrong", ADMIN.actor, TODAY)
     participant.withdraw_consent("services", APRIL, ADMIN.actor, TODAY)
     participant.erase("the person asked", ADMIN.actor, TODAY)
     ledger.save(participant)
@@ -255,16 +280,16 @@ def test_a_generated_id_is_answered_again_on_replay(ledger: Ledger) -> None:
 def test_a_stale_version_is_refused_and_nothing_is_written(ledger: Ledger) -> None:
     world = a_world(ledger)
     version = ledger.load(Episode, world.episode).version
-    ledger.assign_mentor(CASEWORKER, world.episode, mentor_ref="v-1", occurred_on=MARCH)
+    ledger.assign_mentor(CASEWORKER, world.episode, mentor_staff="v-1", occurred_on=MARCH)
     before = position(ledger)
     stale = Context(CASEWORKER.actor, expected_version=version)
 
     with pytest.raises(StaleVersionError):
-        ledger.assign_mentor(stale, world.episode, mentor_ref="v-2", occurred_on=MARCH)
+        ledger.assign_mentor(stale, world.episode, mentor_staff="v-2", occurred_on=MARCH)
 
     assert position(ledger) == before
     current = Context(CASEWORKER.actor, expected_version=version + 1)
-    assert ledger.assign_mentor(current, world.episode, mentor_ref="v-2", occurred_on=MARCH)
+    assert ledger.assign_mentor(current, world.episode, mentor_staff="v-2", occurred_on=MARCH)
 
 
 def test_two_writers_with_the_same_expected_version_get_one_success(ledger: Ledger) -> None:
@@ -273,7 +298,9 @@ def test_two_writers_with_the_same_expected_version_get_one_success(ledger: Ledg
     pinned = Context(CASEWORKER.actor, expected_version=version)
     results = race(
         *(
-            lambda m=m: ledger.assign_mentor(pinned, world.episode, mentor_ref=m, occurred_on=MARCH)
+            lambda m=m: ledger.assign_mentor(
+                pinned, world.episode, mentor_staff=m, occurred_on=MARCH
+            )
             for m in ("v-1", "v-2", "v-3")
         )
     )

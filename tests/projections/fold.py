@@ -16,6 +16,7 @@ from domain.program import Program
 from domain.tracks import entry_id
 
 CONSULTING = {"psychologist", "lawyer", "doctor"}
+SKILLS = {"household_skills", "workshop"}
 
 
 def eid(event: Any) -> str:
@@ -23,18 +24,65 @@ def eid(event: Any) -> str:
 
 
 def voided_ids(events: list[Any]) -> set[str]:
-    return {str(e.event_id) for e in events if isinstance(e, Episode.EntryVoided)}
+    return {
+        str(e.event_id)
+        for e in events
+        if isinstance(e, (Episode.EntryVoided, Participant.EntryVoided))
+    }
 
 
-def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int]]:
+def one_person(events: list[Any]) -> dict[str, str]:
+    """record -> the smallest id of the records linked with it, by the links standing now."""
+    links: set[frozenset[str]] = set()
+    for e in events:
+        if isinstance(e, Participant.Linked):
+            links.add(frozenset((str(e.originator_id), str(e.other_id))))
+        elif isinstance(e, Participant.Unlinked):
+            links.discard(frozenset((str(e.originator_id), str(e.other_id))))
+    groups: list[set[str]] = []
+    for pair in links:
+        touching = [g for g in groups if g & pair]
+        merged = set(pair).union(*touching)
+        groups = [g for g in groups if g not in touching] + [merged]
+    return {record: min(group) for group in groups for record in group}
+
+
+def people_by_record(events: list[Any]) -> dict[str, str]:
+    """Each participant record -> its person: the least id among records linked to it."""
+    links: set[frozenset[str]] = set()
+    for e in events:
+        pair = frozenset((str(e.originator_id), str(getattr(e, "other_id", ""))))
+        if isinstance(e, Participant.Linked):
+            links.add(pair)
+        elif isinstance(e, Participant.Unlinked):
+            links.discard(pair)
+    person: dict[str, str] = {}
+    for pair in links:
+        for record in pair:
+            group, grown = {record}, True
+            while grown:  # plain closure, no union-find: the oracle is written apart
+                found = {r for p in links if p & group for r in p}
+                grown, group = not found <= group, group | found
+            person[record] = min(group)
+    return person
+
+
+def services(events: list[Any]) -> dict[tuple[str, str, str], tuple[int, int, int]]:
+    """(kind, settlement, month) -> (services, quantity, distinct people)."""
     voided = voided_ids(events)
-    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    person = people_by_record(events)
+    participants = {
+        str(e.originator_id): str(e.participant_id) for e in events if isinstance(e, Episode.Opened)
+    }
+    totals: dict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [0, 0, set()])
     for e in events:
         if isinstance(e, Episode.ServiceDelivered) and eid(e) not in voided:
             cell = totals[(e.kind, e.settlement, e.occurred_on.isoformat()[:7])]
             cell[0] += 1
             cell[1] += e.quantity
-    return {key: (n, q) for key, (n, q) in totals.items()}
+            record = participants[str(e.originator_id)]
+            cell[2].add(person.get(record, record))
+    return {key: (n, q, len(who)) for key, (n, q, who) in totals.items()}
 
 
 def occupancy(events: list[Any], day: date) -> dict[str, tuple[int, list[tuple[int, str]]]]:
@@ -70,7 +118,8 @@ def occupancy(events: list[Any], day: date) -> dict[str, tuple[int, list[tuple[i
 def caseloads(
     events: list[Any], as_of: date
 ) -> dict[str, tuple[list[tuple[str, date]], set[tuple[str, str | None]]]]:
-    """caseworker -> ([(open episode, last contact)], {(overdue kind, item)})."""
+    """caseworker -> ([(episode open on as_of, last contact)], {(overdue kind, item)}): only
+    what was effective by `as_of` counts, and a voided entry never happened."""
     voided = voided_ids(events)
     limits = {
         str(e.originator_id): e.course_start_limit_days
@@ -80,9 +129,11 @@ def caseloads(
     episodes: dict[str, dict[str, Any]] = {}
     for e in events:
         ep = str(e.originator_id)
+        if not isinstance(e, Episode.Event) or e.occurred_on > as_of:
+            continue
         if isinstance(e, Episode.Opened):
             episodes[ep] = {
-                "cw": e.caseworker,
+                "cw": [(e.occurred_on, e.caseworker)],
                 "program": str(e.program_id),
                 "opened": e.occurred_on,
                 "closed": None,
@@ -91,7 +142,7 @@ def caseloads(
                 "final": False,
             }
         elif isinstance(e, Episode.CaseworkerAssigned):
-            episodes[ep]["cw"] = e.caseworker
+            episodes[ep]["cw"].append((e.occurred_on, e.caseworker))
         elif isinstance(e, Episode.Closed):
             episodes[ep]["closed"] = e.occurred_on
         elif isinstance(e, Episode.EntryVoided) or eid(e) in voided or ep not in episodes:
@@ -116,7 +167,8 @@ def caseloads(
         lambda: ([], set())
     )
     for ep, record in episodes.items():
-        mine = answer[record["cw"]]
+        # sorted() is stable: of two assignments on one day the later recorded wins
+        mine = answer[sorted(record["cw"], key=lambda a: a[0])[-1][1]]
         if record["closed"] is not None:
             if not record["final"]:
                 mine[1].add(("final_monitoring_missing", None))
@@ -144,8 +196,14 @@ def outcomes(
     limit = next(e.course_start_limit_days for e in events if isinstance(e, Program.Defined))
     in_period = lambda day: start <= day <= end  # noqa: E731
     participant_facts = []
+    assigned: dict[str, date] = {}
+    person = one_person(events)
     for e in events:
         ep = str(e.originator_id)
+        if isinstance(e, Program.ServiceAdded) and str(e.originator_id) == program:
+            if in_period(e.occurred_on):
+                found["new_services"][program].add(eid(e))
+            continue
         if isinstance(e, Episode.Opened):
             episodes[ep] = {
                 "p": str(e.participant_id),
@@ -161,7 +219,8 @@ def outcomes(
         if isinstance(
             e, (Participant.InstitutionalApplicationWithdrawn, Participant.InstitutionalAdmission)
         ):
-            participant_facts.append(e)
+            if eid(e) not in voided:
+                participant_facts.append(e)
             continue
         if isinstance(e, Episode.ReferralMade):
             tracks[str(e.referral_id)] = e.specialist
@@ -174,6 +233,20 @@ def outcomes(
         ):
             continue
         who = episodes[ep]["p"]
+        if isinstance(e, Episode.MentorAssigned) and in_period(e.occurred_on):
+            mentor = (
+                f"staff:{e.mentor_staff}"
+                if e.mentor_participant_id is None
+                else str(e.mentor_participant_id)
+            )
+            found["mentors"][mentor].add(eid(e))
+            if e.mentor_participant_id is not None:
+                assigned[mentor] = max(assigned.get(mentor, e.occurred_on), e.occurred_on)
+            continue
+        if isinstance(e, Episode.ServiceDelivered) and in_period(e.occurred_on):
+            found["services_delivered"][who].add(eid(e))
+            if e.kind in SKILLS:
+                found["skill_events"][who].add(eid(e))
         indicator = None
         if isinstance(e, Episode.PlacementStarted):
             indicator = "housed"
@@ -204,7 +277,7 @@ def outcomes(
     for e in participant_facts:
         who = str(e.originator_id)
         active = any(
-            r["p"] == who
+            person.get(r["p"], r["p"]) == person.get(who, who)
             and r["program"] == program
             and r["opened"] <= e.occurred_on
             and (r["closed"] is None or r["closed"] >= e.occurred_on)
@@ -215,6 +288,23 @@ def outcomes(
             found["applications_withdrawn" if withdrawn else "returned_to_institution"][who].add(
                 eid(e)
             )
+    for indicator in list(found):
+        merged: dict[str, set[str]] = defaultdict(set)
+        for who, proofs in found[indicator].items():
+            merged[person.get(who, who)] |= proofs
+        found[indicator] = merged
+    for mentor, last in assigned.items():
+        canonical = person.get(mentor, mentor)
+        opened = sorted(
+            (r["opened"], r["proof"])
+            for r in episodes.values()
+            if person.get(r["p"], r["p"]) == canonical and r["opened"] <= last
+        )
+        if opened:
+            found["mentors_once_participants"][canonical] |= {
+                opened[0][1],
+                *found["mentors"][canonical],
+            }
     found["no_return_to_institution"] = defaultdict(
         set,
         {
@@ -223,4 +313,76 @@ def outcomes(
             if who not in found["returned_to_institution"]
         },
     )
+    residence = {
+        str(e.originator_id): (e.prior_residence, set(e.target_groups))
+        for e in events
+        if isinstance(e, Participant.Registered)
+    }
+    cohorts = {
+        e.indicator: (e.prior_residence, e.target_groups)
+        for e in events
+        if isinstance(e, Program.CohortDefined) and str(e.originator_id) == program
+    }
+    for indicator, (places, groups) in cohorts.items():
+        if indicator == "new_services":
+            continue
+
+        def takes(who: str, places: list[str] = places, groups: list[str] = groups) -> bool:
+            records = [r for r in residence if person.get(r, r) == who] or [who]
+            return any(
+                (not places or residence.get(r, ("", set()))[0] in places)
+                and (not groups or bool(residence.get(r, ("", set()))[1] & set(groups)))
+                for r in records
+            )
+
+        found[indicator] = defaultdict(
+            set, {who: proofs for who, proofs in found[indicator].items() if takes(who)}
+        )
     return {indicator: dict(by_participant) for indicator, by_participant in found.items()}
+
+
+def directory(events: list[Any]) -> dict[str, Any]:
+    """Programs by code, facilities by id, episodes in the order opened, and filtered lists."""
+    programs = sorted(
+        (
+            (str(e.originator_id), e.code, e.course_start_limit_days)
+            for e in events
+            if isinstance(e, Program.Defined)
+        ),
+        key=lambda p: p[1].lower(),
+    )
+    facilities = sorted(
+        (
+            str(e.originator_id),
+            e.name,
+            e.kind,
+            e.settlement,
+            tuple(sorted(str(p) for p in e.programs)),
+        )
+        for e in events
+        if isinstance(e, Facility.Registered)
+    )
+    episodes: dict[str, list[Any]] = {}
+    for e in events:
+        ep = str(e.originator_id)
+        if isinstance(e, Episode.Opened):
+            episodes[ep] = [
+                ep,
+                str(e.program_id),
+                str(e.participant_id),
+                e.caseworker,
+                e.occurred_on,
+                None,
+            ]
+        elif isinstance(e, Episode.CaseworkerAssigned):
+            episodes[ep][3] = e.caseworker
+        elif isinstance(e, Episode.Closed):
+            episodes[ep][5] = e.occurred_on
+    rows = [tuple(row) for row in episodes.values()]
+    return {
+        "programs": programs,
+        "facilities": facilities,
+        "episodes": rows,
+        "open": [row for row in rows if row[5] is None],
+        "closed_of_cw-8": [row for row in rows if row[5] is not None and row[3] == "cw-8"],
+    }

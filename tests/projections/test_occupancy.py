@@ -26,7 +26,9 @@ def test_occupancy_shows_capacity_residents_and_who_holds_which_bed(stores: Stor
     with occupancy.reading() as reading:
         [march_6] = occupancy.on(reading, date(2024, 3, 6))
         [march_10] = occupancy.on(reading, date(2024, 3, 10), world.facility)
-        month = occupancy.period(reading, world.facility, date(2024, 3, 1), date(2024, 3, 31))
+        month = occupancy.period(
+            reading, world.facility, date(2024, 3, 1), date(2024, 3, 31), today=date(2024, 6, 1)
+        )
 
     assert (march_6.capacity, march_6.residents, march_6.free_beds) == (2, 2, 0)
     assert [(b.bed, b.episode_id) for b in march_6.beds] == [
@@ -46,6 +48,31 @@ def test_a_capacity_change_applies_from_its_date(stores: Stores) -> None:
     )
     occupancy = stores.project(Occupancy)
     with occupancy.reading() as reading:
-        period = occupancy.period(reading, world.facility, date(2024, 3, 31), date(2024, 4, 1))
+        period = occupancy.period(
+            reading, world.facility, date(2024, 3, 31), date(2024, 4, 1), today=date(2024, 6, 1)
+        )
     assert [d.capacity for d in period.days] == [2, 5]
     assert [d.free_beds for d in period.days] == [2, 5]
+
+
+def test_a_period_counts_no_nights_after_today(stores: Stores) -> None:
+    world = a_world(stores.ledger, capacity=2)
+    stores.ledger.start_placement(
+        CASEWORKER, world.episode, facility_id=world.facility, occurred_on=date(2024, 5, 30)
+    )
+    occupancy = stores.project(Occupancy)
+    with occupancy.reading() as reading:
+        may_june = occupancy.period(
+            reading, world.facility, date(2024, 5, 1), date(2024, 6, 30), today=date(2024, 6, 1)
+        )
+        to_come = occupancy.period(
+            reading, world.facility, date(2024, 7, 1), date(2024, 7, 31), today=date(2024, 6, 1)
+        )
+
+    # Nights of May 30, 31 and June 1 (today): not the 29 nights of June still to come.
+    assert (may_june.counted_to, may_june.bed_nights) == (date(2024, 6, 1), 3)
+    assert may_june.capacity_nights == 2 * 32
+    assert may_june.utilisation == round(3 / 64, 4)
+    assert [d.day for d in may_june.days][-1] == date(2024, 6, 1)
+    assert (to_come.counted_to, to_come.bed_nights, to_come.capacity_nights) == (None, 0, 0)
+    assert (to_come.utilisation, to_come.days) == (0.0, [])
