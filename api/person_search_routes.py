@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import history, policy
+from api.answers import ReadAnswer
 from api.auth import Principal
 from api.deps import authenticate, components
 from api.history import plain
@@ -45,7 +46,7 @@ class SearchRequest(BaseModel):
     limit: HitLimit = 20
 
 
-class PersonHit(BaseModel):
+class PersonHit(ReadAnswer):
     """A person found: what of their data matched, how well, and their data as policy shows it."""
 
     participant_id: UUID
@@ -59,7 +60,7 @@ class PersonHit(BaseModel):
     masked: bool
 
 
-class SearchAnswer(BaseModel):
+class SearchAnswer(ReadAnswer):
     """People found, best first."""
 
     model_config = ConfigDict(
@@ -85,13 +86,13 @@ class SearchAnswer(BaseModel):
     hits: list[PersonHit]
 
 
-class LookalikeGroup(BaseModel):
+class LookalikeGroup(ReadAnswer):
     """People sharing a normalised full name and birth date: perhaps one person recorded twice."""
 
     participant_ids: list[UUID]
 
 
-class LookalikesAnswer(BaseModel):
+class LookalikesAnswer(ReadAnswer):
     """Groups of look-alike people within the caller's programs, a page at a time."""
 
     model_config = ConfigDict(
