@@ -35,6 +35,29 @@ TABLES = {
     "person_claims": "claim TEXT PRIMARY KEY, participant_id TEXT NOT NULL,"
     " claimed_at BIGINT NOT NULL",
 }
+# A token held by more people than this is common (a given name, a patronymic): its people are
+# not all read, only checked among those a rarer token of the query found (ops/bench/DECISIONS.md).
+COMMON = 1000
+# The people matching a query on PostgreSQL: each token's people, read up to COMMON + 1 by an
+# index lookup each (LATERAL, OFFSET 0: however the planner guesses, as the tokens have no
+# statistics); a common token's people are then only looked up among the rare tokens' people,
+# one primary-key probe each. A query of common tokens only gets their first COMMON people.
+POSTGRES_MATCHES = (
+    "WITH q(token, part, field, weight) AS ("
+    " SELECT * FROM unnest(?::text[], ?::int[], ?::text[], ?::int[])),"
+    " hits AS MATERIALIZED (SELECT q.*, t.participant_id FROM q CROSS JOIN LATERAL ("
+    "  SELECT participant_id FROM person_tokens p WHERE p.token = q.token LIMIT ? OFFSET 0) t),"
+    " common AS MATERIALIZED (SELECT token FROM hits GROUP BY token HAVING COUNT(*) > ?),"
+    " rare AS MATERIALIZED (SELECT * FROM hits WHERE token NOT IN (SELECT token FROM common)),"
+    " found AS ("
+    "  SELECT * FROM rare"
+    "  UNION ALL SELECT q.*, c.participant_id"
+    "  FROM (SELECT DISTINCT participant_id FROM rare) c"
+    "  CROSS JOIN (SELECT * FROM q WHERE token IN (SELECT token FROM common)) q"
+    "  WHERE EXISTS (SELECT 1 FROM person_tokens p"
+    "   WHERE p.token = q.token AND p.participant_id = c.participant_id)"
+    "  UNION ALL SELECT * FROM hits WHERE NOT EXISTS (SELECT 1 FROM rare))"
+)
 # Bytes of a token's HMAC kept: collisions among a few million tokens stay out of reach.
 TOKEN_BYTES = 16
 FIELDS = ("full_name", "birth_date", "snils", "phone")
@@ -177,26 +200,25 @@ class SqlPersonIndex:
         if not asked:
             return []
         columns = list(zip(*((token, *row) for token, row in asked.items()), strict=True))
-        if self.store.postgres:
-            # One statement whatever the query (planned once), and an index lookup per token
-            # however the planner guesses: the tokens have no statistics to guess from.
-            query = "SELECT * FROM unnest(?::text[], ?::int[], ?::text[], ?::int[])"
-            join = "q CROSS JOIN LATERAL (SELECT participant_id FROM person_tokens p"
-            join += " WHERE p.token = q.token OFFSET 0) AS t"  # OFFSET: not flattened
-            params: list[Any] = [list(column) for column in columns]
-        else:
-            query = "VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(asked))
-            join = "person_tokens t JOIN q ON t.token = q.token"
-            params = [v for token, row in asked.items() for v in (token, *row)]
         matched = ", ".join(
             f"MAX(CASE WHEN field = '{field}' THEN 1 ELSE 0 END)" for field in FIELDS
         )
+        if self.store.postgres:
+            sql = POSTGRES_MATCHES
+            params: list[Any] = [*(list(column) for column in columns), COMMON + 1, COMMON]
+        else:
+            sql = (
+                "WITH q(token, part, field, weight) AS (VALUES "
+                + ", ".join(["(?, ?, ?, ?)"] * len(asked))
+                + "), found AS (SELECT q.*, t.participant_id FROM person_tokens t"
+                " JOIN q ON t.token = q.token)"
+            )
+            params = [v for token, row in asked.items() for v in (token, *row)]
         # Per person, the best weight of each part of the query, summed over the parts.
-        sql = (
-            f"WITH q(token, part, field, weight) AS ({query})"
+        sql += (
             f" SELECT participant_id, SUM(best), {matched} FROM ("
-            " SELECT t.participant_id, q.part, MAX(q.field) AS field, MAX(q.weight) AS best"
-            f" FROM {join} GROUP BY t.participant_id, q.part"
+            " SELECT participant_id, part, MAX(field) AS field, MAX(weight) AS best"
+            " FROM found GROUP BY participant_id, part"
             ") AS m GROUP BY participant_id ORDER BY SUM(best) DESC, participant_id LIMIT ?"
         )
 

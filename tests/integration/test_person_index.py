@@ -131,3 +131,24 @@ def test_a_reindex_from_the_log_drops_ghosts_and_erased_people_and_keeps_claims(
     with pytest.raises(DuplicatePersonError):
         register(ledger, kept_snils)
     register(ledger, erased_snils)
+
+
+def test_a_common_name_is_checked_among_the_people_a_rarer_word_found(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a token held by more than COMMON people is not read whole (the rule is the
+    same everywhere: the best matches come first)."""
+    monkeypatch.setattr("store.person_index.COMMON", 2)
+    others = [register(ledger, a_snils(), name=f"Анна {s}") for s in ("Ершова", "Котова", "Мухина")]
+    wanted = register(ledger, a_snils(), name="Анна Рыбакова")
+    namesake = register(ledger, a_snils(), name="Мария Рыбакова")
+
+    found = index_of(ledger).search("Анна Рыбакова", 10)
+    assert found[0].participant_id == wanted
+    assert all(found[0].score > f.score for f in found[1:])
+    assert namesake in {f.participant_id for f in found}
+    assert set(found[0].matched) == {"full_name"}
+
+    only_common = index_of(ledger).search("Анна", 10)
+    assert only_common, "a query of a common word alone still finds people"
+    assert {f.participant_id for f in only_common} <= {*others, wanted}
