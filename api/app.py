@@ -22,6 +22,7 @@ from api import (
     occupancy_routes,
     ops_routes,
     participant_routes,
+    person_search_routes,
     problems,
     program_routes,
     report_routes,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
     # request, each time trying every route before the match.
     routers = (
         batch,
+        person_search_routes,  # before participant_routes: /candidates is no participant's id
         program_routes,
         facility_routes,
         participant_routes,

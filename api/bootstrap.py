@@ -34,6 +34,7 @@ from store.access_log import AccessLog
 from store.committer import GroupCommitter, Observer
 from store.erasure_list import ErasureList, ListedShredding
 from store.keyring import SqlKeyRing
+from store.person_index import SqlPersonIndex
 from store.pg_log import LedgerRecorder
 from store.read_store import ReadStore
 from store.storage import LedgerStorage
@@ -120,6 +121,8 @@ def ledger_for(
             clock=clock,
             fingerprint_key=fingerprint_key,
             shredding=ListedShredding(keyring, ErasureList(erasure_list_path(settings))),
+            # Beside the keys, in their store: an erasure rewrites both (store/keyring.py).
+            person_index=SqlPersonIndex(keyring.store, keyring),
         )
 
 

@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     rebuilding = commands.add_parser("rebuild", help="rebuild read models beside the live ones")
     rebuilding.add_argument("names", nargs="*", help=f"any of {', '.join(sorted(READ_MODELS))}")
     rebuilding.add_argument("--all", action="store_true", help="rebuild every read model")
+    commands.add_parser(
+        "reindex", help="make the blind index of people anew from the log (API stopped)"
+    )
     importing = commands.add_parser("import", help="import NDJSON commands (migration, bulk sync)")
     importing.add_argument("file")
     importing.add_argument(
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
         token(settings, args.sub, args.role, args.program, args.hours)
     elif args.command == "project":
         cli_ops.project(settings, args.names, args.batch or settings.projection_batch)
+    elif args.command == "reindex":
+        cli_ops.reindex_people(settings)
     elif args.command == "rebuild":
         names = sorted(READ_MODELS) if args.all else args.names
         unknown = set(names) - set(READ_MODELS)

@@ -22,6 +22,7 @@ from projections.registry import READ_MODELS
 from projections.seal_verify import EXIT_CODES, summary, verify
 from store.erasure_list import ErasureList, reapply
 from store.keyring import KeyNotDestroyedError
+from store.person_reindex import reindex
 from store.pg_append import Wakeup
 
 
@@ -107,6 +108,18 @@ def reapply_erasures(settings: Settings, path: Path | None) -> int:
     for participant_id in report.unknown:
         print(f"unknown to this log: {participant_id} (registered after the backup?)")
     return 0
+
+
+def reindex_people(settings: Settings) -> None:
+    """Make the blind index of people anew from the log (with the API stopped)."""
+    ledger = bootstrap.ledger_for(settings)
+    try:
+        report = reindex(ledger)
+    finally:
+        ledger.close()
+    print(f"{report.people} people indexed")
+    for participant_id in report.shared_snils:
+        print(f"shares a SNILS with someone registered before: {participant_id}")
 
 
 def export(settings: Settings, path: str) -> None:

@@ -33,11 +33,12 @@ from api.command_table import COMMANDS, Command, Params
 from api.deps import authenticate, components, request_id
 from api.field_hints import with_hints
 from api.on_loop import run_on_loop
-from api.policy import check_command
+from api.policy import check_command, duplicate_shown
 from api.problems import PROBLEM_SCHEMA, PROBLEMS
 from domain.base import Actor
 from domain.commands import CommandResult, Context
 from domain.ledger import Ledger
+from domain.personal_data import DuplicatePersonError
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -103,7 +104,10 @@ def execute(
 ) -> CommandResult:
     """The command, if the caller may send it (run on the event loop: api/on_loop.py)."""
     check_command(principal, ledger, command, params, body)
-    return command.run(ledger, ctx, params, body)
+    try:
+        return command.run(ledger, ctx, params, body)
+    except DuplicatePersonError as error:
+        raise duplicate_shown(principal, ledger, error) from None
 
 
 def endpoint(command: Command) -> Endpoint:

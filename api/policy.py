@@ -17,6 +17,7 @@ from domain.base import NotFoundError
 from domain.episode import Episode
 from domain.ledger import Ledger
 from domain.participant import Participant
+from domain.personal_data import DuplicatePersonError
 
 WRITERS = ("caseworker", "supervisor")
 # Who reads participants and episodes, and who reads the read models of case work.
@@ -148,6 +149,33 @@ def may_see_person(principal: Principal, person: Participant) -> bool:
     if programs or principal.has("admin"):
         return may_read(principal, programs)
     return principal.subject == person.registered_by and principal.has(*WRITERS)
+
+
+def duplicate_shown(
+    principal: Principal, ledger: Ledger, error: DuplicatePersonError
+) -> DuplicatePersonError:
+    """A refused duplicate names the person already registered only to a caller who may see
+    them; to anyone else it is the same refusal, naming nobody."""
+    if error.existing_id is None:
+        return error
+    try:
+        person = ledger.load(Participant, error.existing_id)
+    except NotFoundError:  # a registration racing this one, not saved yet
+        return error.unnamed()
+    return error if may_see_person(principal, person) else error.unnamed()
+
+
+# Finding people
+
+
+def check_searcher(principal: Principal) -> None:
+    """Who searches for people: those who read participants (analysts read aggregates only)."""
+    require(principal, *RECORD_READERS)
+
+
+def check_lookalike_reader(principal: Principal) -> None:
+    """Who reviews people who may be recorded twice: supervisors and admins."""
+    require(principal, "supervisor", "admin")
 
 
 def check_person(principal: Principal, person: Participant) -> None:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from domain.base import DomainError, InvalidValueError, NotFoundError
 from domain.commands import ConcurrentWriteError, StaleVersionError
 from domain.idempotency import IdempotencyKeyReusedError
+from domain.personal_data import DuplicatePersonError
 from domain.program import ProgramCodeTakenError
 from projections.read_your_writes import ReadModelTimeoutError
 from store.committer import OverloadedError
@@ -33,6 +34,8 @@ class ProblemBody(BaseModel):
     detail: str | None = None
     errors: list[dict[str, Any]] | None = None
     request_id: str | None = None
+    # duplicate_person: the participant already registered, if the caller may see them
+    existing_participant_id: str | None = None
 
 
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemBody"}
@@ -141,7 +144,10 @@ def refusal(error: Exception) -> tuple[dict[str, Any], dict[str, str] | None] | 
         headers = None
         if isinstance(error, ConcurrentWriteError):
             headers = {"Retry-After": str(error.retry_after)}
-        return _described(error, domain_status(error), error.rule), headers
+        content = _described(error, domain_status(error), error.rule)
+        if isinstance(error, DuplicatePersonError) and error.existing_id is not None:
+            content["existing_participant_id"] = str(error.existing_id)
+        return content, headers
     return None
 
 

@@ -31,7 +31,7 @@ from domain.episode import Episode
 from domain.facility import Facility
 from domain.idempotency import DEVELOPMENT_FINGERPRINT_KEY, fingerprint
 from domain.personal_data import personal_data_id_for
-from domain.ports import Decide, Shredding, Storage
+from domain.ports import Decide, PersonIndex, Shredding, Storage
 from domain.sealing import KeyRing
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -53,6 +53,7 @@ class Ledger(Application[UUID]):
         clock: Callable[[], date] = utc_today,
         fingerprint_key: bytes = DEVELOPMENT_FINGERPRINT_KEY,
         shredding: Shredding | None = None,
+        person_index: PersonIndex | None = None,
     ) -> None:
         # The library builds the mapper and the repository in its __init__, from the storage.
         self.storage = storage
@@ -60,6 +61,7 @@ class Ledger(Application[UUID]):
         self.clock = clock
         self.fingerprint_key = fingerprint_key
         self.shredding: Shredding = shredding or KeyShredding(self.keyring)
+        self.person_index: PersonIndex = person_index or storage.person_index()
         super().__init__(env)
         self.writes = storage.writes(self, clock)
 

@@ -7,13 +7,18 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.base import NotFoundError
 from domain.commands import CommandResult, Context, Decision
 from domain.participant import Participant
-from domain.personal_data import PersonalData, personal_data_id_for
+from domain.personal_data import DuplicatePersonError, PersonalData, personal_data_id_for
 from domain.vocabulary import InstitutionKind, Residence, TargetGroup
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
+
+# A SNILS claimed by a registration that was never saved is taken over after this long: longer
+# than a command may wait for its write (its claim is still good then) and decide again.
+STALE_CLAIM_SECONDS = 120.0
 
 
 def register_participant(
@@ -26,7 +31,11 @@ def register_participant(
     prior_residence: Residence,
     personal_data: dict[str, Any] | None = None,
 ) -> CommandResult:
-    """Register a participant and their personal data (its own stream) in one transaction."""
+    """Register a participant and their personal data (its own stream) in one transaction.
+
+    The person is indexed, and their SNILS claimed, before the events are saved: no saved
+    person is unindexed, and what a failed attempt indexed is removed (see `_unindex`)."""
+    attempts: list[UUID] = []  # the ids decided on: a race lost is decided with a new one
 
     def decide(today: date) -> Decision:
         participant = Participant.register(
@@ -39,11 +48,14 @@ def register_participant(
         )
         saved: tuple[Any, ...] = (participant,)
         if personal_data:
-            saved += (
-                PersonalData.record(
-                    participant_id=participant.id, fields=personal_data, by=ctx.actor, today=today
-                ),
+            data = PersonalData.record(
+                participant_id=participant.id, fields=personal_data, by=ctx.actor, today=today
             )
+            saved += (data,)
+            if data.fields.get("snils"):
+                _claim_snils(ledger, data.fields["snils"], participant.id, attempts)
+            attempts.append(participant.id)
+            ledger.person_index.put(participant.id, data.fields)
         return Decision(participant.id, participant.version, saved)
 
     arguments = {
@@ -53,7 +65,43 @@ def register_participant(
         "prior_residence": prior_residence,
         "personal_data": personal_data,
     }
-    return ledger.execute(ctx, "register_participant", arguments, decide)
+    try:
+        result = ledger.execute(ctx, "register_participant", arguments, decide)
+    except BaseException:
+        _unindex(ledger, attempts)
+        raise
+    _unindex(ledger, [attempt for attempt in attempts if attempt != result.id])
+    return result
+
+
+def _claim_snils(ledger: Ledger, snils: str, participant_id: UUID, attempts: list[UUID]) -> None:
+    """Hold the SNILS for the participant, or refuse: someone holds it. A claim left by this
+    command's earlier attempt, by a registration that failed long enough ago to have been
+    saved, or by an erased person, is taken over."""
+    while True:
+        claim = ledger.person_index.claim_snils(snils, participant_id)
+        if claim.holder == participant_id:
+            return
+        if claim.holder not in attempts and not _abandoned(ledger, claim.holder, claim.age_seconds):
+            raise DuplicatePersonError(claim.holder)
+        if ledger.person_index.take_over_snils(snils, claim.holder, participant_id):
+            return
+
+
+def _abandoned(ledger: Ledger, holder: UUID, age_seconds: float) -> bool:
+    """Whether a claim's holder is no person: an erased one, or one never saved (a command
+    that crashed between its claim and its save, once it is too old to be still saving)."""
+    try:
+        return ledger.load(Participant, holder).erased
+    except NotFoundError:
+        return age_seconds > STALE_CLAIM_SECONDS
+
+
+def _unindex(ledger: Ledger, attempts: list[UUID]) -> None:
+    """Remove from the index the ids decided on but never saved (a saved one stays)."""
+    unsaved = [attempt for attempt in attempts if attempt not in ledger.repository]
+    if unsaved:
+        ledger.person_index.forget(unsaved)
 
 
 def correct_personal_data(
@@ -65,10 +113,22 @@ def correct_personal_data(
     reason: str,
     occurred_on: date,
 ) -> CommandResult:
+    """Correct personal data; the person is indexed under the corrected data before it is saved,
+    and again under what was saved if the correction failed."""
+    before: dict[str, Any] = {}
+    claimed: list[str] = []  # a SNILS claimed by the correction, the person's old one first
+
     def decide(today: date) -> Decision:
         ledger.load(Participant, participant_id).check_not_erased()
         data = ledger.load(PersonalData, personal_data_id_for(participant_id))
+        before.clear()
+        before.update(data.fields)
         data.correct(changes, reason, occurred_on, ctx.actor, today)
+        snils = data.fields.get("snils")
+        if snils and snils != before.get("snils"):
+            _claim_snils(ledger, snils, participant_id, [])
+            claimed.append(snils)
+        ledger.person_index.put(participant_id, data.fields)
         return Decision(participant_id, data.version, (data,))
 
     arguments = {
@@ -77,10 +137,20 @@ def correct_personal_data(
         "reason": reason,
         "occurred_on": occurred_on,
     }
-    return ledger.execute(
-        ctx, "correct_personal_data", arguments, decide,
-        written_to=personal_data_id_for(participant_id),
-    )  # fmt: skip
+    try:
+        result = ledger.execute(
+            ctx, "correct_personal_data", arguments, decide,
+            written_to=personal_data_id_for(participant_id),
+        )  # fmt: skip
+    except BaseException:
+        if before:  # indexed under data never saved: back to what is
+            ledger.person_index.put(participant_id, before)
+            for snils in claimed:
+                ledger.person_index.release_snils(snils, participant_id)
+        raise
+    if claimed and before.get("snils"):
+        ledger.person_index.release_snils(before["snils"], participant_id)
+    return result
 
 
 def erase_participant(
@@ -99,6 +169,8 @@ def erase_participant(
 
     arguments = {"participant_id": participant_id, "reason": reason}
     result = ledger.execute(ctx, "erase_participant", arguments, decide)
+    # Before the key: on SQLite the key store's rewrite also rewrites the index's rows away.
+    ledger.person_index.forget([participant_id])
     ledger.shredding.shred(ctx, participant_id)
     return result
 

@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.base import (
     Actor,
+    DomainError,
     InvalidValueError,
     LedgerAggregate,
     check_occurred_on,
@@ -26,6 +27,24 @@ class InvalidSnilsError(InvalidValueError):
     """A SNILS number whose check sum does not match."""
 
     rule = "snils_checksum"
+
+
+class DuplicatePersonError(DomainError):
+    """A person with this SNILS is already registered."""
+
+    rule = "duplicate_person"
+
+    def __init__(self, existing_id: UUID | None) -> None:
+        named = f": participant {existing_id}" if existing_id is not None else ""
+        super().__init__(
+            f"a person with this SNILS is already registered{named}; find them by SNILS"
+            " (POST /v1/participants/search) instead of registering them again"
+        )
+        self.existing_id = existing_id
+
+    def unnamed(self) -> DuplicatePersonError:
+        """The same refusal, naming nobody: for a caller who may not see the existing person."""
+        return DuplicatePersonError(None)
 
 
 def personal_data_id_for(participant_id: UUID) -> UUID:

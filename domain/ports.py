@@ -8,7 +8,8 @@ the library built (`Storage.writes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -67,9 +68,67 @@ class Storage(Protocol):
 
     def writes(self, ledger: Application[UUID], clock: Callable[[], date]) -> Writes: ...
 
+    def person_index(self) -> PersonIndex:
+        """The blind index of people, for a Ledger given none of its own."""
+        ...
+
 
 class Shredding(Protocol):
     """Makes a recorded erasure final: the person's key destroyed, and whatever else must know
     (the erasure list a restored copy is erased again from: store/erasure_list.py)."""
 
     def shred(self, ctx: Context, participant_id: UUID) -> None: ...
+
+
+@dataclass(frozen=True)
+class SnilsClaim:
+    """Who holds a SNILS (the participant registered, or being registered, with it), since when."""
+
+    holder: UUID
+    age_seconds: float
+
+
+@dataclass(frozen=True)
+class PersonFound:
+    """A search's hit: the participant, what of their data matched, and how well."""
+
+    participant_id: UUID
+    score: int
+    matched: tuple[str, ...]
+
+
+class PersonIndex(Protocol):
+    """The blind index of people: keyed tokens of their personal data, and SNILS claims.
+
+    Written by the commands that record, correct and erase personal data, before their events
+    are saved: an entry may name a participant never saved (a command that failed or crashed),
+    never the other way round. Whoever reads it drops ids that are not (or no longer) people.
+    """
+
+    def claim_snils(self, snils: str, participant_id: UUID) -> SnilsClaim:
+        """Claim the SNILS for the participant unless held: the claim as it now stands."""
+        ...
+
+    def take_over_snils(self, snils: str, holder: UUID, participant_id: UUID) -> bool:
+        """Move the claim from `holder` (a registration that never saved) to the participant."""
+        ...
+
+    def release_snils(self, snils: str, participant_id: UUID) -> None:
+        """Give the SNILS up if the participant holds it."""
+        ...
+
+    def put(self, participant_id: UUID, fields: Mapping[str, Any]) -> None:
+        """Index the participant under their personal data, replacing what they were under."""
+        ...
+
+    def forget(self, participant_ids: Sequence[UUID]) -> None:
+        """Remove the participants' tokens and claims (their erasure)."""
+        ...
+
+    def search(self, text: str, limit: int) -> list[PersonFound]:
+        """The participants best matching a search text, most matching parts first."""
+        ...
+
+    def lookalikes(self, after: int, limit: int) -> list[list[UUID]]:
+        """Groups of participants sharing a name and birth date, `limit` groups after `after`."""
+        ...

@@ -157,6 +157,8 @@ def reapply(ledger: Ledger, listed: Iterable[Listed]) -> Reapplied:
         except KeyNotDestroyedError:
             pass  # recorded; the rewrite below tries again, and raises if it still cannot
         report.recorded.append(participant_id)
+    # A restored copy may index a person erased after its backup: forgotten before the rewrite.
+    ledger.person_index.forget(list(by_id))
     keys = [personal_data_id_for(participant_id) for participant_id in by_id]
     if isinstance(ledger.keyring, SqlKeyRing):
         ledger.keyring.destroy_all(keys)  # one rewrite of the key store for all of them

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterable
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,6 +28,9 @@ DESTROYED = ""
 # An erasure waits for readers of the store, or for transactions older than it, this many times
 # (each up to the store's lock timeout) before it gives up and says the erasure is incomplete.
 PURGE_ATTEMPTS = 3
+# The key of the blind index of people (store/person_index.py): a row of the ring like a
+# person's, wrapped under the key-encryption key, and never destroyed.
+BLIND_INDEX_KEY_ID = uuid5(NAMESPACE_URL, "urn:ledger:blind-index-key")
 
 
 class KeyNotDestroyedError(Exception):
@@ -46,10 +49,18 @@ class SqlKeyRing:
         self.kek = AESGCM(key_encryption_key)
         self._cache: dict[UUID, tuple[bytes, float]] = {}
         self._lock = threading.Lock()
+        # Tables rewritten with the keys on an erasure: what else holds a person's traces.
+        self.rewritten = ["personal_data_keys"]
         with store.transaction() as tx:
             tx.execute(KEYS_DDL)
             if store.postgres:
-                _keep_out_of_statistics(tx)
+                keep_out_of_statistics(tx, "personal_data_keys", "wrapped")
+
+    def also_rewrite(self, table: str) -> None:
+        """Rewrite this table of the key store too when keys are destroyed (on PostgreSQL; on
+        SQLite the whole file is): rows deleted from it before leave no bytes behind."""
+        if table not in self.rewritten:
+            self.rewritten.append(table)
 
     def key_for(self, stream_id: UUID, *, create: bool) -> bytes | None:
         with self._lock:
@@ -116,7 +127,7 @@ class SqlKeyRing:
                 else ""
             )
         if self.store.postgres:
-            _rewrite_postgres(self.store, deleted_by)
+            _rewrite_postgres(self.store, deleted_by, self.rewritten)
         else:
             _rewrite_sqlite(self.store)
 
@@ -148,7 +159,7 @@ def _rewrite_sqlite(store: ReadStore) -> None:
     )
 
 
-def _rewrite_postgres(store: ReadStore, deleted_by: str) -> None:
+def _rewrite_postgres(store: ReadStore, deleted_by: str, tables: list[str]) -> None:
     """VACUUM FULL copies the rows into a new file and drops the old one at commit, but it copies
     a deleted row too while a transaction older than the delete runs, in any database of the
     cluster (its id holds back the snapshots taken here). So: wait for those to end, rewrite,
@@ -169,10 +180,11 @@ def _rewrite_postgres(store: ReadStore, deleted_by: str) -> None:
                 if not _older_transactions_ended(tx, deleted_by, patience):
                     continue
                 try:
-                    tx.execute("VACUUM (FULL, FREEZE) personal_data_keys")
+                    for table in tables:
+                        tx.execute(f"VACUUM (FULL, FREEZE) {table}")
                 except psycopg.errors.LockNotAvailable:
                     continue
-                if _rewrite_left_it_behind(tx, deleted_by):
+                if all(_rewrite_left_it_behind(tx, deleted_by, table) for table in tables):
                     return
         finally:
             tx.execute("RESET lock_timeout")
@@ -196,25 +208,25 @@ def _older_transactions_ended(tx: Tx, deleted_by: str, seconds: float) -> bool:
         time.sleep(0.05)
 
 
-def _rewrite_left_it_behind(tx: Tx, deleted_by: str) -> bool:
+def _rewrite_left_it_behind(tx: Tx, deleted_by: str, table: str) -> bool:
     """Whether the last VACUUM FULL's cutoff came after the delete: then it copied no version
     of the deleted row (a deleted row is copied while the deleting id is not before it)."""
     rows = tx.execute(
-        "SELECT age(relfrozenxid) < age(?::text::xid) FROM pg_class"
-        " WHERE oid = 'personal_data_keys'::regclass",
-        (deleted_by,),
+        "SELECT age(relfrozenxid) < age(?::text::xid) FROM pg_class WHERE oid = ?::regclass",
+        (deleted_by, table),
     )
     return bool(rows[0][0])
 
 
-def _keep_out_of_statistics(tx: Tx) -> None:
-    """ANALYZE would copy sample values of `wrapped` into pg_statistic, where no VACUUM of this
+def keep_out_of_statistics(tx: Tx, table: str, column: str) -> None:
+    """ANALYZE would copy sample values of the column into pg_statistic, where no VACUUM of the
     table reaches: no statistics for that column, and any kept from before are dropped (a type
     change to the same type drops them without rewriting the table)."""
     target = tx.execute(
         "SELECT COALESCE(attstattarget, -1) FROM pg_attribute"
-        " WHERE attrelid = 'personal_data_keys'::regclass AND attname = 'wrapped'"
+        " WHERE attrelid = ?::regclass AND attname = ?",
+        (table, column),
     )
     if target and target[0][0] != 0:
-        tx.execute("ALTER TABLE personal_data_keys ALTER COLUMN wrapped SET STATISTICS 0")
-        tx.execute("ALTER TABLE personal_data_keys ALTER COLUMN wrapped TYPE TEXT")
+        tx.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET STATISTICS 0")
+        tx.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT")

@@ -17,6 +17,7 @@ from eventsourcing.sqlite import SQLiteFactory
 
 from domain.sealing import KeyRing
 from store.committer import GroupCommitter, Observer
+from store.person_index import MemoryPersonIndex
 from store.pg_append import one_trip_insert
 from store.pg_log import LedgerRecorder
 from store.recent import CopyingRepository, RecentAggregates
@@ -66,6 +67,10 @@ class LedgerStorage:
         if factory.env_create_table():
             recorder.create_table()
         return recorder
+
+    def person_index(self) -> MemoryPersonIndex:
+        """An index in memory: the composition root gives a Ledger on a database its own."""
+        return MemoryPersonIndex(self._keyring)
 
     def mapper(self) -> Mapper[UUID]:
         return SealingMapper(ledger_transcoder(), self._keyring)

@@ -81,7 +81,7 @@ def test_other_methods_on_a_command_path_are_not_allowed(api: Api) -> None:
 
 
 # Lists read on the path their records are created on (api/command_routes.py lets them by).
-LISTS = {"/v1/programs", "/v1/facilities", "/v1/episodes"}
+LISTS = {"/v1/programs", "/v1/facilities", "/v1/episodes", "/v1/participants"}
 
 
 def test_no_other_route_answers_on_a_command_path(api: Api) -> None:
@@ -108,6 +108,12 @@ def test_other_methods_on_a_list_path_are_not_allowed_naming_the_read_and_the_co
             answer = api.http.request(method, path, headers=api.as_("admin"))
             assert (answer.status_code, answer.json()["code"]) == (405, "method_not_allowed")
             assert answer.headers["allow"] == "GET, POST"
+
+
+def test_people_are_searched_on_the_path_they_are_registered_on(api: Api) -> None:
+    read = api.get("/v1/participants", search="Petrova")
+    assert read.status_code == 200, read.text
+    assert read.json()["hits"] == []
 
 
 def test_the_api_description_gives_every_command_its_ids_and_body(api: Api) -> None:

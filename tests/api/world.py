@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tests.api.conftest import OTHER, OWN, Api
+from tests.snils import a_snils
 
 TODAY = datetime.now(UTC).date()
 
@@ -50,7 +51,7 @@ def participant(api: Api, programs: list[str], name: str = "Anna Petrova") -> st
             "settlement": "Kopeysk",
             "birth_year": 2004,
             "prior_residence": "orphan_care",
-            "personal_data": {"full_name": name, "snils": "112-233-445 95", "phone": "+7 900 111"},
+            "personal_data": {"full_name": name, "snils": a_snils(), "phone": "+7 900 111"},
         },
         headers=caller,
     )

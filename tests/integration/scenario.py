@@ -10,6 +10,7 @@ from domain.base import Actor
 from domain.commands import Context
 from domain.episode import Episode
 from domain.ledger import Ledger
+from tests.snils import a_snils
 
 ADMIN = Context(Actor("admin-1", "admin", "req-a"))
 CASEWORKER = Context(Actor("cw-7", "caseworker", "req-c"))
@@ -31,7 +32,7 @@ def a_participant(ledger: Ledger) -> UUID:
         settlement="Kopeysk",
         birth_year=2004,
         prior_residence="orphan_care",
-        personal_data={"full_name": "Test Person", "snils": "112-233-445 95"},
+        personal_data={"full_name": "Test Person", "snils": a_snils()},
     ).id
     ledger.record_consent(
         CASEWORKER, participant, scope="services", document_ref="C-1", occurred_on=MARCH
