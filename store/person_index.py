@@ -41,7 +41,7 @@ COMMON = 1000
 # The people matching a query on PostgreSQL: each token's people, read up to COMMON + 1 by an
 # index lookup each (LATERAL, OFFSET 0: however the planner guesses, as the tokens have no
 # statistics); a common token's people are then only looked up among the rare tokens' people,
-# one primary-key probe each. A query of common tokens only gets their first COMMON people.
+# one primary-key probe each. A query of common tokens only reads them all (the slow case left).
 POSTGRES_MATCHES = (
     "WITH q(token, part, field, weight) AS ("
     " SELECT * FROM unnest(?::text[], ?::int[], ?::text[], ?::int[])),"
@@ -56,7 +56,9 @@ POSTGRES_MATCHES = (
     "  CROSS JOIN (SELECT * FROM q WHERE token IN (SELECT token FROM common)) q"
     "  WHERE EXISTS (SELECT 1 FROM person_tokens p"
     "   WHERE p.token = q.token AND p.participant_id = c.participant_id)"
-    "  UNION ALL SELECT * FROM hits WHERE NOT EXISTS (SELECT 1 FROM rare))"
+    "  UNION ALL SELECT q.*, t.participant_id FROM q CROSS JOIN LATERAL ("
+    "   SELECT participant_id FROM person_tokens p WHERE p.token = q.token OFFSET 0) t"
+    "  WHERE NOT EXISTS (SELECT 1 FROM rare))"
 )
 # Bytes of a token's HMAC kept: collisions among a few million tokens stay out of reach.
 TOKEN_BYTES = 16

@@ -152,3 +152,21 @@ def test_a_common_name_is_checked_among_the_people_a_rarer_word_found(
     only_common = index_of(ledger).search("Анна", 10)
     assert only_common, "a query of a common word alone still finds people"
     assert {f.participant_id for f in only_common} <= {*others, wanted}
+
+
+def test_a_person_is_found_by_words_that_are_all_common(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where every word of the query is common, the person holding all of them still comes
+    first: no word's people are cut short (the wanted id sorts after everyone else's)."""
+    monkeypatch.setattr("store.person_index.COMMON", 2)
+    index = index_of(ledger)
+    for n, name in enumerate(["Анна Ершова"] * 4 + ["Мария Рыбакова"] * 4):
+        index.put(UUID(int=n + 1), {"full_name": name})
+    wanted = UUID(int=2**128 - 1)
+    index.put(wanted, {"full_name": "Анна Рыбакова"})
+
+    found = index.search("Анна Рыбакова", 20)
+    assert found[0].participant_id == wanted
+    assert all(found[0].score > f.score for f in found[1:])
+    assert len(found) == 9
