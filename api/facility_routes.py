@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import ConfigDict, Field, JsonValue
+from pydantic import Field, JsonValue
 
 from api import policy
-from api.answers import ReadAnswer
+from api.answers import ReadAnswer, documented
 from api.auth import Principal
 from api.deps import authenticate, components
 from api.model_reads import MinPosition, reading_of
@@ -53,9 +53,7 @@ class FacilityList(ReadAnswer):
     facilities: list[FacilityEntry]
     position: int = Field(description="The log position the list reflects")
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"facilities": [_HOTEL], "position": 42}]}
-    )
+    model_config = documented({"facilities": [_HOTEL], "position": 42})
 
 
 class FacilityAnswer(FacilityEntry):
@@ -63,7 +61,7 @@ class FacilityAnswer(FacilityEntry):
 
     position: int = Field(description="The log position the answer reflects")
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{**_HOTEL, "position": 42}]})
+    model_config = documented({**_HOTEL, "position": 42})
 
 
 def router() -> APIRouter:

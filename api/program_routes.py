@@ -7,10 +7,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from api import policy
-from api.answers import ReadAnswer
+from api.answers import ReadAnswer, documented
 from api.auth import Principal
 from api.deps import authenticate, components
 from api.model_reads import MinPosition, reading_of
@@ -19,6 +19,15 @@ from api.read_params import PROGRAM_CODE, KnownAt, ProgramPath, program_id_of
 from domain.program import Program
 
 _STEP = "215169e2-43f3-50c4-a5ee-ae5129360613"  # program_id_for("STEP")
+_STEP_SUMMARY = {
+    "id": _STEP,
+    "code": "STEP",
+    "name": "Step by step",
+    "financing": "grant",
+    "period_start": "2024-01-01",
+    "period_end": "2024-12-31",
+    "course_start_limit_days": 5,
+}
 
 
 class ProgramSummary(ReadAnswer):
@@ -39,26 +48,7 @@ class ProgramList(ReadAnswer):
     programs: list[ProgramSummary]
     position: int = Field(description="The log position the list reflects")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "programs": [
-                        {
-                            "id": _STEP,
-                            "code": "STEP",
-                            "name": "Step by step",
-                            "financing": "grant",
-                            "period_start": "2024-01-01",
-                            "period_end": "2024-12-31",
-                            "course_start_limit_days": 5,
-                        }
-                    ],
-                    "position": 42,
-                }
-            ]
-        }
-    )
+    model_config = documented({"programs": [_STEP_SUMMARY], "position": 42})
 
 
 class CatalogueService(ReadAnswer):
@@ -85,35 +75,25 @@ class ProgramDetail(ProgramSummary):
     version: int
     position: int = Field(description="The log's position when it was read")
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": _STEP,
-                    "code": "STEP",
-                    "name": "Step by step",
-                    "financing": "grant",
-                    "period_start": "2024-01-01",
-                    "period_end": "2024-12-31",
-                    "course_start_limit_days": 5,
-                    "targets": {"served": 200, "housed": 50, "skill_events": 50},
-                    "catalogue": {
-                        "skill_workshop": {
-                            "name": "Skill workshop",
-                            "unit": "session",
-                            "indicator": "skill_events",
-                        }
-                    },
-                    "cohorts": {
-                        "no_return_to_institution": {
-                            "prior_residence": ["psychoneurological_boarding_home"],
-                            "target_groups": [],
-                        }
-                    },
-                    "version": 3,
-                    "position": 42,
+    model_config = documented(
+        {
+            **_STEP_SUMMARY,
+            "targets": {"served": 200, "housed": 50, "skill_events": 50},
+            "catalogue": {
+                "skill_workshop": {
+                    "name": "Skill workshop",
+                    "unit": "session",
+                    "indicator": "skill_events",
                 }
-            ]
+            },
+            "cohorts": {
+                "no_return_to_institution": {
+                    "prior_residence": ["inpatient_institution"],
+                    "target_groups": [],
+                }
+            },
+            "version": 3,
+            "position": 42,
         }
     )
 
