@@ -7,18 +7,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.base import NotFoundError
 from domain.commands import CommandResult, Context, Decision
 from domain.participant import Participant
-from domain.personal_data import DuplicatePersonError, PersonalData, personal_data_id_for
+from domain.person_claims import claim_snils, unindex
+from domain.personal_data import PersonalData, personal_data_id_for
 from domain.vocabulary import InstitutionKind, Residence, TargetGroup
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
-
-# A SNILS claimed by a registration that was never saved is taken over after this long: longer
-# than a command may wait for its write (its claim is still good then) and decide again.
-STALE_CLAIM_SECONDS = 120.0
 
 
 def register_participant(
@@ -34,7 +30,7 @@ def register_participant(
     """Register a participant and their personal data (its own stream) in one transaction.
 
     The person is indexed, and their SNILS claimed, before the events are saved: no saved
-    person is unindexed, and what a failed attempt indexed is removed (see `_unindex`)."""
+    person is unindexed, and what a failed attempt indexed is removed (domain/person_claims.py)."""
     attempts: list[UUID] = []  # the ids decided on: a race lost is decided with a new one
 
     def decide(today: date) -> Decision:
@@ -53,7 +49,7 @@ def register_participant(
             )
             saved += (data,)
             if data.fields.get("snils"):
-                _claim_snils(ledger, data.fields["snils"], participant.id, attempts)
+                claim_snils(ledger, data.fields["snils"], participant.id, attempts)
             attempts.append(participant.id)
             ledger.person_index.put(participant.id, data.fields)
         return Decision(participant.id, participant.version, saved)
@@ -68,40 +64,10 @@ def register_participant(
     try:
         result = ledger.execute(ctx, "register_participant", arguments, decide)
     except BaseException:
-        _unindex(ledger, attempts)
+        unindex(ledger, attempts)
         raise
-    _unindex(ledger, [attempt for attempt in attempts if attempt != result.id])
+    unindex(ledger, [attempt for attempt in attempts if attempt != result.id])
     return result
-
-
-def _claim_snils(ledger: Ledger, snils: str, participant_id: UUID, attempts: list[UUID]) -> None:
-    """Hold the SNILS for the participant, or refuse: someone holds it. A claim left by this
-    command's earlier attempt, by a registration that failed long enough ago to have been
-    saved, or by an erased person, is taken over."""
-    while True:
-        claim = ledger.person_index.claim_snils(snils, participant_id)
-        if claim.holder == participant_id:
-            return
-        if claim.holder not in attempts and not _abandoned(ledger, claim.holder, claim.age_seconds):
-            raise DuplicatePersonError(claim.holder)
-        if ledger.person_index.take_over_snils(snils, claim.holder, participant_id):
-            return
-
-
-def _abandoned(ledger: Ledger, holder: UUID, age_seconds: float) -> bool:
-    """Whether a claim's holder is no person: an erased one, or one never saved (a command
-    that crashed between its claim and its save, once it is too old to be still saving)."""
-    try:
-        return ledger.load(Participant, holder).erased
-    except NotFoundError:
-        return age_seconds > STALE_CLAIM_SECONDS
-
-
-def _unindex(ledger: Ledger, attempts: list[UUID]) -> None:
-    """Remove from the index the ids decided on but never saved (a saved one stays)."""
-    unsaved = [attempt for attempt in attempts if attempt not in ledger.repository]
-    if unsaved:
-        ledger.person_index.forget(unsaved)
 
 
 def correct_personal_data(
@@ -126,7 +92,7 @@ def correct_personal_data(
         data.correct(changes, reason, occurred_on, ctx.actor, today)
         snils = data.fields.get("snils")
         if snils and snils != before.get("snils"):
-            _claim_snils(ledger, snils, participant_id, [])
+            claim_snils(ledger, snils, participant_id, [])
             claimed.append(snils)
         ledger.person_index.put(participant_id, data.fields)
         return Decision(participant_id, data.version, (data,))

@@ -16,7 +16,7 @@ from api.bootstrap import ledger_for
 from domain.base import Actor
 from domain.commands import Context
 from domain.ledger import Ledger
-from domain.participant_commands import STALE_CLAIM_SECONDS
+from domain.person_claims import STALE_CLAIM_SECONDS
 from domain.personal_data import DuplicatePersonError, normalise_snils
 from store.person_index import SqlPersonIndex
 from store.person_reindex import reindex
