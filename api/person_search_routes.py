@@ -13,14 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from api import history, policy
 from api.answers import ReadAnswer
 from api.auth import Principal
-from api.deps import authenticate, components
+from api.deps import authenticate, components, request_id
 from api.history import plain
-from api.participant_routes import record_access
 from api.problems import PROBLEMS
 from api.read_params import Cursor, offset_of
-from domain.base import NotFoundError
 from domain.participant import Participant
 from domain.personal_data import PersonalData, personal_data_id_for
+from domain.ports import PersonFound
 
 # Printable text only: a NUL or other control character is refused (422), never searched for.
 _PRINTABLE = r"[^\u0000-\u001f\u007f]"
@@ -165,9 +164,10 @@ def router() -> APIRouter:
         ledger = components(request).ledger
         after = min(offset_of(cursor), MAX_OFFSET)
         found = ledger.person_index.lookalikes(after, limit)
+        people = ledger.load_many(Participant, [pid for ids in found for pid in ids])
         groups = []
         for ids in found:
-            seen = [pid for pid in ids if _visible(ledger, principal, pid) is not None]
+            seen = [pid for pid in ids if pid in people and _may_see(principal, people[pid])]
             if len(seen) > 1:
                 groups.append(LookalikeGroup(participant_ids=seen))
         following = _cursor(after + limit) if len(found) == limit else None
@@ -177,28 +177,46 @@ def router() -> APIRouter:
 
 
 def _search(request: Request, principal: Principal, text: str, limit: int) -> SearchAnswer:
-    """The best-ranked people the caller may see; each hit's read is recorded (not the text)."""
+    """The best-ranked people the caller may see; each hit's read is recorded (not the text).
+
+    Candidates are read a page at a time, each page's people together, then the hits' personal
+    data together: a search reads a few pages, not a stream per person."""
     policy.check_searcher(principal)
     ledger = components(request).ledger
-    hits: list[PersonHit] = []
-    for found in ledger.person_index.search(text, limit * CANDIDATES_PER_HIT):
-        person = _visible(ledger, principal, found.participant_id)
-        if person is None:
-            continue
+    found = ledger.person_index.search(text, limit * CANDIDATES_PER_HIT)
+    seen: list[tuple[PersonFound, Participant]] = []
+    for start in range(0, len(found), limit):
+        page = found[start : start + limit]
+        people = ledger.load_many(Participant, [hit.participant_id for hit in page])
+        seen += [
+            (hit, people[hit.participant_id])
+            for hit in page
+            if hit.participant_id in people and _may_see(principal, people[hit.participant_id])
+        ]
+        if len(seen) >= limit:
+            break
+    seen = seen[:limit]
+    data = ledger.load_many(
+        PersonalData, [personal_data_id_for(hit.participant_id) for hit, _ in seen]
+    )
+    hits = []
+    for hit, person in seen:
         shown = policy.shows_personal_data(principal, person, None)
+        personal = data.get(personal_data_id_for(hit.participant_id))
         hits.append(
             PersonHit(
-                participant_id=found.participant_id,
-                score=found.score,
-                matched=list(found.matched),
-                personal_data=_personal_data(ledger, found.participant_id, shown),
+                participant_id=hit.participant_id,
+                score=hit.score,
+                matched=list(hit.matched),
+                personal_data=_shown(personal.fields, shown) if personal else None,
                 masked=not shown,
             )
         )
-        if len(hits) == limit:
-            break
-    for hit in hits:
-        record_access(request, principal, hit.participant_id, "search", not hit.masked, None)
+    components(request).access_log.record_many(
+        subject=principal.subject, role=principal.role, what="search", reason=None,
+        read=[(hit.participant_id, not hit.masked) for hit in hits],
+        request_id=request_id(request),
+    )  # fmt: skip
     return SearchAnswer(hits=hits)
 
 
@@ -207,21 +225,11 @@ def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(str(offset).encode()).decode()
 
 
-def _visible(ledger: Any, principal: Principal, participant_id: UUID) -> Participant | None:
-    """The person, if saved, not erased and visible to the caller: an index entry may name an
-    id whose registration failed, or a person erased since."""
-    try:
-        person: Participant = ledger.load(Participant, participant_id)
-    except NotFoundError:
-        return None
-    if person.erased or not policy.may_see_person(principal, person):
-        return None
-    return person
+def _may_see(principal: Principal, person: Participant) -> bool:
+    """Whether the caller may see the person found: an index entry may name a person erased
+    since (one whose registration failed has no record, and is never loaded)."""
+    return not person.erased and policy.may_see_person(principal, person)
 
 
-def _personal_data(ledger: Any, participant_id: UUID, shown: bool) -> dict[str, Any] | None:
-    data_id = personal_data_id_for(participant_id)
-    if data_id not in ledger.repository:
-        return None
-    fields = ledger.load(PersonalData, data_id).fields
+def _shown(fields: dict[str, Any], shown: bool) -> dict[str, Any]:
     return plain(fields) if shown else {name: history.MASKED for name in fields}

@@ -75,7 +75,9 @@ def name_words(name: str) -> list[str]:
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))} | {word}
+    """A word and its spellings with one letter deleted, double letters made one again (as in
+    `spelled`): "nikitina" less its t is "nikina", as "Никиина" typed is spelled."""
+    return {DOUBLE.sub(r"\1", word[:i] + word[i + 1 :]) for i in range(len(word))} | {word}
 
 
 def word_tokens(word: str) -> list[tuple[str, int]]:

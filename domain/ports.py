@@ -43,6 +43,10 @@ class Writes(Protocol):
         one this process saved last will do if it `fits`."""
         ...
 
+    def get_many(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, object]:
+        """Aggregates with short streams as recorded, read together; ids of none left out."""
+        ...
+
     def peek(self, aggregate_id: UUID) -> object | None:
         """The aggregate as this process saved it last, only to read what never changes."""
         ...

@@ -10,7 +10,7 @@ before a fact was sealed hold it in plain text, and are read as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -71,6 +71,9 @@ class KeyRing(Protocol):
 
     def key_for(self, stream_id: UUID, *, create: bool) -> bytes | None:
         """The stream's key; made on first use if `create`; None once destroyed."""
+
+    def keys_for(self, stream_ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes | None]:
+        """Many streams' keys at once, as `key_for` gives each."""
 
     def destroy(self, stream_id: UUID) -> None:
         """Forget the key for good: the stream's sealed facts can never be read again."""

@@ -52,15 +52,29 @@ class AccessLog:
         self, *, subject: str, role: str, participant_id: UUID, what: str, unmasked: bool,
         reason: str | None, request_id: str,
     ) -> None:  # fmt: skip
-        sealed = seal_text(self.keyring, participant_id, reason) if reason is not None else None
-        with self.store.transaction() as tx:
-            tx.execute(
-                "INSERT INTO access_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self.record_many(
+            subject=subject, role=role, read=[(participant_id, unmasked)], what=what,
+            reason=reason, request_id=request_id,
+        )  # fmt: skip
+
+    def record_many(
+        self, *, subject: str, role: str, read: list[tuple[UUID, bool]], what: str,
+        reason: str | None, request_id: str,
+    ) -> None:  # fmt: skip
+        """One request's reads of several people (a search's hits), in one transaction:
+        `read` holds each person and whether their data was shown unmasked."""
+        at = datetime.now(UTC).isoformat()
+        rows = []
+        for participant_id, unmasked in read:
+            sealed = None if reason is None else seal_text(self.keyring, participant_id, reason)
+            rows.append(
                 (
-                    uuid.uuid4().hex, datetime.now(UTC).isoformat(), subject, role,
-                    str(participant_id), what, int(unmasked), sealed, request_id,
-                ),
+                    uuid.uuid4().hex, at, subject, role, str(participant_id), what,
+                    int(unmasked), sealed, request_id,
+                )
             )  # fmt: skip
+        with self.store.transaction() as tx:
+            tx.insert_rows("access_log", rows)
 
     def of(self, participant_id: UUID) -> list[AccessRecord]:
         with self.store.transaction() as tx:

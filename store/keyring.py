@@ -63,36 +63,50 @@ class SqlKeyRing:
             self.rewritten.append(table)
 
     def key_for(self, stream_id: UUID, *, create: bool) -> bytes | None:
-        with self._lock:
-            cached = self._cache.get(stream_id)
-        if cached and time.monotonic() - cached[1] < CACHE_SECONDS:
-            return cached[0]
-        # On the event loop, a command pauses here rather than holding the loop up.
-        rows = cooperative.blocking(self._stored, stream_id, create)
-        if not rows or rows[0][0] == DESTROYED:
-            return None
-        key = self._unwrap(stream_id, rows[0][0])
-        with self._lock:
-            self._cache[stream_id] = (key, time.monotonic())
-        return key
+        return self.keys_for([stream_id], create=create)[stream_id]
 
-    def _stored(self, stream_id: UUID, create: bool) -> list[Any]:
-        """The wrapped key's row, made first if asked to."""
+    def keys_for(self, stream_ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes | None]:
+        """Many streams' keys, those not cached read (and made, if `create`) in one transaction."""
+        wanted = list(dict.fromkeys(stream_ids))
+        now = time.monotonic()
+        with self._lock:
+            cached = {s: self._cache.get(s) for s in wanted}
+        found = {s: c[0] for s, c in cached.items() if c and now - c[1] < CACHE_SECONDS}
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            # On the event loop, a command pauses here rather than holding the loop up.
+            stored = cooperative.blocking(self._stored, missing, create)
+            unwrapped = {
+                s: self._unwrap(s, stored[s])
+                for s in missing
+                if stored.get(s, DESTROYED) != DESTROYED
+            }
+            with self._lock:
+                for s, key in unwrapped.items():
+                    self._cache[s] = (key, now)
+            found.update(unwrapped)
+        return {s: found.get(s) for s in wanted}
+
+    def _stored(self, stream_ids: list[UUID], create: bool) -> dict[UUID, str]:
+        """The wrapped keys' rows, those missing made first if asked to."""
+        ids = [str(s) for s in stream_ids]
+        select = "SELECT stream_id, wrapped FROM personal_data_keys WHERE stream_id IN ({})"
         with self.store.transaction() as tx:
-            rows = tx.execute(
-                "SELECT wrapped FROM personal_data_keys WHERE stream_id = ?", (str(stream_id),)
-            )
-            if not rows and create:
-                key = AESGCM.generate_key(bit_length=256)
-                tx.execute(
+            rows = _select_in(tx, select, ids)
+            if create and len(rows) < len(ids):
+                have = {row[0] for row in rows}
+                made = [
+                    (s, self._wrap(UUID(s), AESGCM.generate_key(bit_length=256)))
+                    for s in ids
+                    if s not in have
+                ]
+                tx.executemany(
                     "INSERT INTO personal_data_keys VALUES (?, ?)"
                     " ON CONFLICT (stream_id) DO NOTHING",
-                    (str(stream_id), self._wrap(stream_id, key)),
+                    made,
                 )
-                rows = tx.execute(
-                    "SELECT wrapped FROM personal_data_keys WHERE stream_id = ?", (str(stream_id),)
-                )
-        return list(rows)
+                rows = _select_in(tx, select, ids)  # a racing maker's key, where it won
+        return {UUID(stream_id): wrapped for stream_id, wrapped in rows}
 
     def destroy(self, stream_id: UUID) -> None:
         self.destroy_all([stream_id])
@@ -138,6 +152,15 @@ class SqlKeyRing:
     def _unwrap(self, stream_id: UUID, wrapped: str) -> bytes:
         raw = base64.b64decode(wrapped)
         return self.kek.decrypt(raw[:12], raw[12:], stream_id.bytes)
+
+
+def _select_in(tx: Tx, select: str, values: list[str]) -> list[tuple[Any, ...]]:
+    """`select` with its `IN ({})` filled with the values, a thousand at a time."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), 1000):
+        chunk = values[start : start + 1000]
+        rows += tx.execute(select.format(", ".join("?" * len(chunk))), chunk)
+    return rows
 
 
 def _rewrite_sqlite(store: ReadStore) -> None:

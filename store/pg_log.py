@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -24,8 +24,22 @@ SELECT = (
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
-    """`select_notifications` with the library's arguments and answers, in tuples; and the log
-    position of one stored event (an idempotent replay answers the first answer's position)."""
+    """`select_notifications` with the library's arguments and answers, in tuples; the log
+    position of one stored event (an idempotent replay answers the first answer's position);
+    and many short streams read in one query."""
+
+    def select_streams(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of the streams, stream by stream in version order."""
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row, binary=True) as curs,
+        ):
+            curs.execute(statement, (list(originator_ids),), prepare=True)
+            return [StoredEvent(*row) for row in curs.fetchall()]
 
     def position_of(self, originator_id: UUID, version: int) -> int | None:
         statement = SQL(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Iterable, Sequence
 from copy import deepcopy
 from typing import Any
 from uuid import UUID
@@ -34,6 +35,9 @@ class MemoryKeyRing:
         if stream_id not in self.keys and create:
             self.keys[stream_id] = AESGCM.generate_key(bit_length=256)
         return self.keys.get(stream_id)
+
+    def keys_for(self, stream_ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes | None]:
+        return {stream_id: self.key_for(stream_id, create=create) for stream_id in stream_ids}
 
     def destroy(self, stream_id: UUID) -> None:
         self.keys.pop(stream_id, None)
@@ -65,6 +69,17 @@ class SealingMapper(Mapper[UUID]):
         envelope.__dict__.update({k: v for k, v in state.items() if k not in sealed})
         envelope.__dict__[SEALED_FIELD] = base64.b64encode(ciphertext).decode()
         return super().to_stored_event(envelope)
+
+    def to_domain_events(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
+        """Many stored events mapped, the keys of their sealed facts read together first."""
+        streams = [
+            self.seals[e.topic].key_stream(UUID(str(e.originator_id)))
+            for e in stored_events
+            if e.topic in self.seals
+        ]
+        if streams:
+            self.keyring.keys_for(streams, create=False)
+        return [self.to_domain_event(stored_event) for stored_event in stored_events]
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event = super().to_domain_event(stored_event)

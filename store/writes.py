@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from contextvars import ContextVar
 from datetime import date
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Repository
+from eventsourcing.application import Repository, project_aggregate
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Recording
 
 from domain.base import DomainError, LedgerAggregate
@@ -25,8 +26,11 @@ from domain.commands import (
 from domain.idempotency import IdempotencyRecord, idempotency_record_id
 from domain.ports import Decide
 from store import cooperative
+from store.pg_log import LedgerRecorder
 from store.recent import RecentAggregates
 from store.saving import Saving
+from store.sealing import SealingMapper
+from store.sqlite_log import LedgerSQLiteRecorder
 from store.turns import Turns
 
 # A command that lost a race and is not pinned to a version is decided again, after a random
@@ -99,6 +103,27 @@ class CommandWrites:
         if isinstance(aggregate, LedgerAggregate) and not aggregate.remembered:
             self._uncache(aggregate_id)
         return aggregate
+
+    def get_many(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, object]:
+        """Aggregates as now stored, every event of theirs read in one query (short streams
+        only: snapshots are not used); ids of no aggregate are left out."""
+        return cooperative.blocking(self._get_many, list(aggregate_ids))
+
+    def _get_many(self, aggregate_ids: list[UUID]) -> dict[UUID, object]:
+        recorder, mapper = self.recorder, self.repository.event_store.mapper
+        if isinstance(recorder, LedgerRecorder | LedgerSQLiteRecorder):
+            stored = recorder.select_streams(aggregate_ids)
+        else:  # in memory: nothing to save by asking once
+            stored = [e for i in aggregate_ids for e in recorder.select_events(i)]
+        if isinstance(mapper, SealingMapper):
+            events = mapper.to_domain_events(stored)
+        else:
+            events = [mapper.to_domain_event(stored_event) for stored_event in stored]
+        streams: dict[UUID, list[Any]] = {}
+        for event in events:
+            streams.setdefault(event.originator_id, []).append(event)
+        found = {i: project_aggregate(None, streams[i]) for i in aggregate_ids if i in streams}
+        return {i: aggregate for i, aggregate in found.items() if aggregate is not None}
 
     def _uncache(self, aggregate_id: UUID) -> None:
         """Drop an aggregate from the library's cache: personal data is not kept in memory (an
