@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +28,8 @@ from domain.sealing import KeyRing
 from store import cooperative
 from store.keyring import BLIND_INDEX_KEY_ID, SqlKeyRing, keep_out_of_statistics
 from store.read_store import ReadStore, Tx
+
+logger = logging.getLogger(__name__)
 
 TABLES = {
     "person_tokens": "token TEXT NOT NULL, participant_id TEXT NOT NULL,"
@@ -63,6 +67,21 @@ POSTGRES_MATCHES = (
 # Bytes of a token's HMAC kept: collisions among a few million tokens stay out of reach.
 TOKEN_BYTES = 16
 FIELDS = ("full_name", "birth_date", "snils", "phone")
+# A made-up person whose tokens stand for the code that makes them: an index whose recorded
+# digest of them differs was made by other code, and misses what this code's queries ask for.
+SAMPLE = {
+    "full_name": "Никитина-Водкина Алёна Yozhikova",
+    "birth_date": date(1990, 5, 17),
+    "snils": "11223344595",
+    "phone": "8 (912) 345-67-89",
+}
+# Its name among the read models' recorded shapes (store/read_store.py).
+SHAPE_NAME = "person_index"
+
+
+def tokens_shape() -> str:
+    """A digest of the sample's tokens: what the tokenising code of this version makes."""
+    return hashlib.sha256("\n".join(sorted(person_tokens(SAMPLE))).encode()).hexdigest()[:16]
 
 
 def keyed(key: bytes, token: str) -> str:
@@ -98,6 +117,7 @@ class SqlPersonIndex:
     """The blind index in the key store's database (see domain/ports.py `PersonIndex`)."""
 
     def __init__(self, store: ReadStore, keyring: KeyRing) -> None:
+        """`outdated`: the index was made by code tokenising otherwise (`ledger reindex`)."""
         self.store = store
         self.keys = BlindKeys(keyring)
         with store.transaction() as tx:
@@ -109,6 +129,18 @@ class SqlPersonIndex:
                 if store.postgres:
                     for column in ("participant_id", "claim" if "claim" in columns else "token"):
                         keep_out_of_statistics(tx, table, column)
+            recorded = store.shape_of(tx, SHAPE_NAME)
+            empty = not tx.execute("SELECT 1 FROM person_tokens LIMIT 1")
+            if recorded is None and empty:
+                store.record_shape(tx, SHAPE_NAME, tokens_shape())
+            self.outdated = recorded not in (None, tokens_shape()) or (
+                recorded is None and not empty
+            )
+        if self.outdated:
+            logger.warning(
+                "the person index holds tokens of an earlier version: searches miss some"
+                " typos until `ledger reindex` (with the API stopped) makes it anew"
+            )
         if isinstance(keyring, SqlKeyRing):
             for table in TABLES:
                 keyring.also_rewrite(table)
@@ -181,6 +213,12 @@ class SqlPersonIndex:
         with self.store.transaction() as tx:
             tx.insert_rows("person_tokens", tokens)
             tx.insert_rows("person_lookalikes", lookalikes)
+
+    def made_anew(self) -> None:
+        """Record that the index holds this code's tokens (after `ledger reindex`)."""
+        with self.store.transaction() as tx:
+            self.store.record_shape(tx, SHAPE_NAME, tokens_shape())
+        self.outdated = False
 
     def forget(self, participant_ids: Sequence[UUID]) -> None:
         ids = [(str(participant_id),) for participant_id in participant_ids]

@@ -65,4 +65,5 @@ def reindex(ledger: Ledger) -> Reindexed:
         now = int(time.time())
         tx.insert_rows("person_claims", [(c, str(p), now) for c, p in claims.items()])
     index.put_many(people)
+    index.made_anew()
     return report

@@ -108,13 +108,14 @@ def report(
     for found in c.get("search", []):  # once, after the runs
         rows.append(
             (
-                f"6. person search over {found['people']:,.0f} people, in-process"
-                f" (p50/p99 ms {found['search_p50']:.2f} / {found['search_p99']:.2f});"
-                f" with its 20 best hits loaded {found['hits_p50']:.2f} / {found['hits_p99']:.2f}",
+                f"6. person search over {found['people']:,.0f} people,"
+                " `POST /v1/participants/search`, 20 hits with their personal data"
+                f" (p50/p99 ms {found['http_p50']:.2f} / {found['http_p99']:.2f});"
+                f" the index alone {found['search_p50']:.2f} / {found['search_p99']:.2f}",
                 "",
                 "B-tree lookup of a plaintext surname:"
                 f" p50/p99 ms {found['raw_p50']:.2f} / {found['raw_p99']:.2f}",
-                f"{found['search_p99'] / found['raw_p99']:.1f}x (p99)",
+                f"{found['http_p99'] / found['raw_p99']:.1f}x (p99)",
                 "p99 < 50 ms",
             )
         )

@@ -18,7 +18,7 @@ from domain.commands import Context
 from domain.ledger import Ledger
 from domain.person_claims import STALE_CLAIM_SECONDS
 from domain.personal_data import DuplicatePersonError, normalise_snils
-from store.person_index import SqlPersonIndex
+from store.person_index import SHAPE_NAME, SqlPersonIndex
 from store.person_reindex import reindex
 from tests.conftest_stores import settings_for
 from tests.snils import a_snils
@@ -170,3 +170,21 @@ def test_a_person_is_found_by_words_that_are_all_common(
     assert found[0].participant_id == wanted
     assert all(found[0].score > f.score for f in found[1:])
     assert len(found) == 9
+
+
+def test_an_index_of_other_tokens_says_so_until_made_anew(
+    new_ledger: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = new_ledger()
+    assert not index_of(ledger).outdated
+    register(ledger, normalise_snils(a_snils()))
+    index = index_of(ledger)
+    with index.store.transaction() as tx:  # as an earlier version's tokenising recorded it
+        index.store.record_shape(tx, SHAPE_NAME, "tokens of another version")
+
+    restarted = new_ledger()
+    assert index_of(restarted).outdated
+    assert "ledger reindex" in caplog.text
+    reindex(restarted)
+    assert not index_of(restarted).outdated
+    assert not index_of(new_ledger()).outdated
