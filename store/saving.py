@@ -3,6 +3,7 @@ snapshotting from memory."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
@@ -99,12 +100,13 @@ class Saving:
         if self.snapshots is None:
             return
         snapshots = []
+        saved = Counter(event.originator_id for event in events)
         for aggregate in aggregates:
             interval = self.intervals.get(type(aggregate))
-            saved = len([e for e in events if e.originator_id == aggregate.id])
             if (
                 interval
-                and aggregate.version // interval != (aggregate.version - saved) // interval
+                and aggregate.version // interval
+                != (aggregate.version - saved[aggregate.id]) // interval
             ):
                 snapshots.append(cast(Any, type(aggregate)).Snapshot.take(aggregate))
         if not snapshots:
