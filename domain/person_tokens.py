@@ -5,11 +5,13 @@ both go through the same spelling rules (yo and ye letters alike; short i, yery,
 kh as h, ts as c, x as ks, double letters as one), so a Cyrillic name, its transliteration and
 the name typed with Latin lookalike letters are one word. Hyphenated and double surnames are
 split into their parts. Typo tolerance is the symmetric delete neighbourhood of each word of
-four letters or more: a word and every spelling with one letter deleted are indexed, and so
-are the query's, so two words one edit apart (a letter missing, extra, wrong, or two swapped)
-share a token. It was chosen over character trigrams for its short posting lists: a trigram
-like "ova" is in a third of Russian surnames, while a deletion variant names a handful of
-people (ops/bench/DECISIONS.md).
+four letters or more: two words one edit apart (a letter missing, extra, wrong, or two swapped)
+share a spelling with at most one letter deleted. A person is indexed under their words
+(`person_tokens`); each word's variants point to the word (`word_variants`), once however many
+people hold it, so a typed word finds the words one edit from it, then their people: a common
+given name's people are read once, not once per variant. It was chosen over character trigrams
+for its short lists: a trigram like "ova" is in a third of Russian surnames, while a deletion
+variant names a handful of words (ops/bench/DECISIONS.md).
 
 Tokens are plain text here; the store keys them (a blind index, store/person_index.py).
 """
@@ -81,7 +83,8 @@ def _deletions(word: str) -> set[str]:
 
 
 def word_tokens(word: str) -> list[tuple[str, int]]:
-    """A word's tokens and their weights: the word itself, and its one-deletion neighbourhood."""
+    """What a typed word asks for, with weights: the word itself, and its variants (words of
+    four letters or more), which stand for every word one edit from it."""
     tokens = [(f"w:{word}", EXACT)]
     if len(word) >= FUZZY_FROM:
         tokens += [(f"x:{variant}", FUZZY) for variant in sorted(_deletions(word))]
@@ -114,10 +117,9 @@ def lookalike_token(fields: Mapping[str, Any]) -> str | None:
 
 
 def person_tokens(fields: Mapping[str, Any]) -> set[str]:
-    """Every token a person is indexed under, from their personal data."""
-    tokens: set[str] = set()
-    for word in name_words(str(fields.get("full_name") or "")):
-        tokens.update(token for token, _ in word_tokens(word))
+    """Every token a person is indexed under, from their personal data: the words of their
+    name, birth date, SNILS, phone, and name with birth date (look-alikes)."""
+    tokens = {f"w:{word}" for word in name_words(str(fields.get("full_name") or ""))}
     born = _birth_date(fields.get("birth_date"))
     if born:
         tokens.add(f"d:{born}")
@@ -130,6 +132,16 @@ def person_tokens(fields: Mapping[str, Any]) -> set[str]:
     if lookalike:
         tokens.add(lookalike)
     return tokens
+
+
+def word_variants(fields: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(variant, word) of each word of the name long enough to be matched one edit apart."""
+    return {
+        (token, f"w:{word}")
+        for word in name_words(str(fields.get("full_name") or ""))
+        for token, weight in word_tokens(word)
+        if weight == FUZZY
+    }
 
 
 @dataclass(frozen=True)

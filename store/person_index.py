@@ -6,6 +6,12 @@ key-encryption key, so a copy of the database without that key cannot test a gue
 date or SNILS against it. The tables live in the key store, and an erasure rewrites them with
 the keys (`SqlKeyRing.also_rewrite`): a deleted row leaves no bytes in the files.
 
+Two levels: `person_tokens` holds each person's words, birth date, SNILS and phone;
+`name_variants` maps each one-deletion variant of a word to the word, once for all who hold it.
+A search finds the words one edit from what was typed, then their people: each posting list is
+read once. A word's variants go when its last holder does; a registration and an erasure
+touching one word take turns on it (PostgreSQL advisory locks; SQLite writes one at a time).
+
 SNILS claims make a SNILS unique under racing registrations: a UNIQUE key (the SNILS's keyed
 hash) taken inside the registering command, before its events are saved.
 """
@@ -22,7 +28,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.person_tokens import person_tokens, query_parts
+from domain.person_tokens import EXACT, person_tokens, query_parts, word_variants
 from domain.ports import PersonFound, SnilsClaim
 from domain.sealing import KeyRing
 from store import cooperative
@@ -31,38 +37,49 @@ from store.read_store import ReadStore, Tx
 
 logger = logging.getLogger(__name__)
 
+# Each table, and the column beside its key that rows are also found by.
 TABLES = {
-    "person_tokens": "token TEXT NOT NULL, participant_id TEXT NOT NULL,"
-    " PRIMARY KEY (token, participant_id)",
-    "person_lookalikes": "token TEXT NOT NULL, participant_id TEXT NOT NULL,"
-    " PRIMARY KEY (token, participant_id)",
-    "person_claims": "claim TEXT PRIMARY KEY, participant_id TEXT NOT NULL,"
-    " claimed_at BIGINT NOT NULL",
+    "person_tokens": (
+        "token TEXT NOT NULL, participant_id TEXT NOT NULL, PRIMARY KEY (token, participant_id)",
+        "participant_id",
+    ),
+    "person_lookalikes": (
+        "token TEXT NOT NULL, participant_id TEXT NOT NULL, PRIMARY KEY (token, participant_id)",
+        "participant_id",
+    ),
+    "person_claims": (
+        "claim TEXT PRIMARY KEY, participant_id TEXT NOT NULL, claimed_at BIGINT NOT NULL",
+        "participant_id",
+    ),
+    "name_variants": (
+        "variant TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (variant, word)",
+        "word",
+    ),
 }
-# A token held by more people than this is common (a given name, a patronymic): its people are
-# not all read, only checked among those a rarer token of the query found (ops/bench/DECISIONS.md).
-COMMON = 1000
-# The people matching a query on PostgreSQL: each token's people, read up to COMMON + 1 by an
-# index lookup each (LATERAL, OFFSET 0: however the planner guesses, as the tokens have no
-# statistics); a common token's people are then only looked up among the rare tokens' people,
-# one primary-key probe each. A query of common tokens only reads them all (the slow case left).
+# The people matching a query: its exact tokens, and the words its variants name, each with the
+# part of the query it stands for and its weight (the best one kept), then each such token's
+# people. On PostgreSQL every lookup is an index lookup (LATERAL, fenced by OFFSET 0, however
+# the planner guesses: the tokens have no statistics).
 POSTGRES_MATCHES = (
     "WITH q(token, part, field, weight) AS ("
     " SELECT * FROM unnest(?::text[], ?::int[], ?::text[], ?::int[])),"
-    " hits AS MATERIALIZED (SELECT q.*, t.participant_id FROM q CROSS JOIN LATERAL ("
-    "  SELECT participant_id FROM person_tokens p WHERE p.token = q.token LIMIT ? OFFSET 0) t),"
-    " common AS MATERIALIZED (SELECT token FROM hits GROUP BY token HAVING COUNT(*) > ?),"
-    " rare AS MATERIALIZED (SELECT * FROM hits WHERE token NOT IN (SELECT token FROM common)),"
-    " found AS ("
-    "  SELECT * FROM rare"
-    "  UNION ALL SELECT q.*, c.participant_id"
-    "  FROM (SELECT DISTINCT participant_id FROM rare) c"
-    "  CROSS JOIN (SELECT * FROM q WHERE token IN (SELECT token FROM common)) q"
-    "  WHERE EXISTS (SELECT 1 FROM person_tokens p"
-    "   WHERE p.token = q.token AND p.participant_id = c.participant_id)"
-    "  UNION ALL SELECT q.*, t.participant_id FROM q CROSS JOIN LATERAL ("
-    "   SELECT participant_id FROM person_tokens p WHERE p.token = q.token OFFSET 0) t"
-    "  WHERE NOT EXISTS (SELECT 1 FROM rare))"
+    " words AS (SELECT * FROM q WHERE weight = ?"
+    "  UNION ALL SELECT v.word, q.part, q.field, q.weight FROM q CROSS JOIN LATERAL ("
+    "   SELECT word FROM name_variants v WHERE v.variant = q.token OFFSET 0) v"
+    "  WHERE q.weight <> ?),"
+    " best AS (SELECT token, part, MAX(field) AS field, MAX(weight) AS weight"
+    "  FROM words GROUP BY token, part),"
+    " found AS (SELECT b.*, t.participant_id FROM best b CROSS JOIN LATERAL ("
+    "  SELECT participant_id FROM person_tokens t WHERE t.token = b.token OFFSET 0) t)"
+)
+SQLITE_MATCHES = (
+    " words AS (SELECT * FROM q WHERE weight = ?"
+    "  UNION ALL SELECT v.word, q.part, q.field, q.weight FROM q"
+    "  JOIN name_variants v ON v.variant = q.token WHERE q.weight <> ?),"
+    " best AS (SELECT token, part, MAX(field) AS field, MAX(weight) AS weight"
+    "  FROM words GROUP BY token, part),"
+    " found AS (SELECT b.*, t.participant_id FROM best b"
+    "  JOIN person_tokens t ON t.token = b.token)"
 )
 # Bytes of a token's HMAC kept: collisions among a few million tokens stay out of reach.
 TOKEN_BYTES = 16
@@ -81,7 +98,8 @@ SHAPE_NAME = "person_index"
 
 def tokens_shape() -> str:
     """A digest of the sample's tokens: what the tokenising code of this version makes."""
-    return hashlib.sha256("\n".join(sorted(person_tokens(SAMPLE))).encode()).hexdigest()[:16]
+    made = sorted(person_tokens(SAMPLE)) + sorted(f"{v}>{w}" for v, w in word_variants(SAMPLE))
+    return hashlib.sha256("\n".join(made).encode()).hexdigest()[:16]
 
 
 def keyed(key: bytes, token: str) -> str:
@@ -109,6 +127,11 @@ class BlindKeys:
         found = [keyed(key, t) for t in sorted(plain) if not t.startswith("l:")]
         return found, [keyed(key, t) for t in sorted(plain) if t.startswith("l:")]
 
+    def variants(self, fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(variant, word) of the name's words, keyed."""
+        key = self.key()
+        return [(keyed(key, v), keyed(key, w)) for v, w in sorted(word_variants(fields))]
+
     def snils(self, snils: str) -> str:
         return keyed(self.key(), f"s:{snils}")
 
@@ -121,14 +144,14 @@ class SqlPersonIndex:
         self.store = store
         self.keys = BlindKeys(keyring)
         with store.transaction() as tx:
-            for table, columns in TABLES.items():
+            for table, (columns, also_by) in TABLES.items():
                 tx.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
                 tx.execute(
-                    f"CREATE INDEX IF NOT EXISTS {table}_by_participant ON {table} (participant_id)"
+                    f"CREATE INDEX IF NOT EXISTS {table}_by_{also_by} ON {table} ({also_by})"
                 )
                 if store.postgres:
-                    for column in ("participant_id", "claim" if "claim" in columns else "token"):
-                        keep_out_of_statistics(tx, table, column)
+                    for column in columns.split(", ")[:2]:
+                        keep_out_of_statistics(tx, table, column.split()[0])
             recorded = store.shape_of(tx, SHAPE_NAME)
             empty = not tx.execute("SELECT 1 FROM person_tokens LIMIT 1")
             if recorded is None and empty:
@@ -192,13 +215,16 @@ class SqlPersonIndex:
 
     def put(self, participant_id: UUID, fields: Mapping[str, Any]) -> None:
         tokens, lookalikes = self.keys.tokens(fields)
+        variants = self.keys.variants(fields)
         pid = str(participant_id)
 
         def replace(tx: Tx) -> None:
-            for table in ("person_tokens", "person_lookalikes"):
-                tx.execute(f"DELETE FROM {table} WHERE participant_id = ?", (pid,))
+            held = self._drop_people(tx, [pid])
+            self._one_at_a_time(tx, [*held, *(word for _, word in variants)])
             tx.insert_rows("person_tokens", [(token, pid) for token in tokens])
             tx.insert_rows("person_lookalikes", [(token, pid) for token in lookalikes])
+            self._add_variants(tx, variants)
+            self._drop_unheld_variants(tx, sorted(set(held) - set(tokens)))
 
         self._run(replace)
 
@@ -206,28 +232,80 @@ class SqlPersonIndex:
         """Index many new participants at once (a rebuild, a bulk load): no rows replaced."""
         tokens: list[tuple[str, str]] = []
         lookalikes: list[tuple[str, str]] = []
+        variants: set[tuple[str, str]] = set()
         for participant_id, fields in people:
             found, alike = self.keys.tokens(fields)
             tokens += [(token, str(participant_id)) for token in found]
             lookalikes += [(token, str(participant_id)) for token in alike]
+            variants.update(self.keys.variants(fields))
         with self.store.transaction() as tx:
+            self._one_at_a_time(tx, [word for _, word in variants])
             tx.insert_rows("person_tokens", tokens)
             tx.insert_rows("person_lookalikes", lookalikes)
+            self._add_variants(tx, sorted(variants))
+
+    def forget(self, participant_ids: Sequence[UUID]) -> None:
+        ids = [str(participant_id) for participant_id in participant_ids]
+
+        def delete(tx: Tx) -> None:
+            held = self._drop_people(tx, ids)
+            tx.executemany(
+                "DELETE FROM person_claims WHERE participant_id = ?", [(i,) for i in ids]
+            )
+            self._one_at_a_time(tx, held)
+            self._drop_unheld_variants(tx, held)
+
+        self._run(delete)
+
+    def _drop_people(self, tx: Tx, ids: list[str]) -> list[str]:
+        """Delete the people's rows (the transaction's first write: SQLite then writes alone),
+        answering the tokens they held."""
+        held: set[str] = set()
+        for pid in ids:
+            held.update(
+                row[0]
+                for row in tx.execute(
+                    "DELETE FROM person_tokens WHERE participant_id = ? RETURNING token", (pid,)
+                )
+            )
+            tx.execute("DELETE FROM person_lookalikes WHERE participant_id = ?", (pid,))
+        return sorted(held)
+
+    def _one_at_a_time(self, tx: Tx, words: list[str]) -> None:
+        """Until the transaction ends, no other one adds or drops these words' variants: the
+        last holder's erasure cannot drop a word a new registration just took up. Locks are
+        taken in one order, so two transactions never wait for each other."""
+        if self.store.postgres and words:
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(h) FROM ("
+                " SELECT DISTINCT hashtextextended(w, 0) AS h FROM unnest(?::text[]) AS w"
+                " ORDER BY h) AS locks",
+                (sorted(set(words)),),
+            )
+
+    def _add_variants(self, tx: Tx, variants: Sequence[tuple[str, str]]) -> None:
+        if self.store.postgres:
+            tx.execute(
+                "INSERT INTO name_variants SELECT * FROM unnest(?::text[], ?::text[])"
+                " ON CONFLICT DO NOTHING",
+                ([v for v, _ in variants], [w for _, w in variants]),
+            )
+            return
+        tx.executemany("INSERT INTO name_variants VALUES (?, ?) ON CONFLICT DO NOTHING", variants)
+
+    def _drop_unheld_variants(self, tx: Tx, tokens: list[str]) -> None:
+        """The variants of those of these words that nobody holds any more."""
+        tx.executemany(
+            "DELETE FROM name_variants WHERE word = ?"
+            " AND NOT EXISTS (SELECT 1 FROM person_tokens WHERE token = ?)",
+            [(token, token) for token in tokens],
+        )
 
     def made_anew(self) -> None:
         """Record that the index holds this code's tokens (after `ledger reindex`)."""
         with self.store.transaction() as tx:
             self.store.record_shape(tx, SHAPE_NAME, tokens_shape())
         self.outdated = False
-
-    def forget(self, participant_ids: Sequence[UUID]) -> None:
-        ids = [(str(participant_id),) for participant_id in participant_ids]
-
-        def delete(tx: Tx) -> None:
-            for table in TABLES:
-                tx.executemany(f"DELETE FROM {table} WHERE participant_id = ?", ids)
-
-        self._run(delete)
 
     def search(self, text: str, limit: int) -> list[PersonFound]:
         key = self.keys.key()
@@ -245,15 +323,15 @@ class SqlPersonIndex:
         )
         if self.store.postgres:
             sql = POSTGRES_MATCHES
-            params: list[Any] = [*(list(column) for column in columns), COMMON + 1, COMMON]
+            params: list[Any] = [*(list(column) for column in columns), EXACT, EXACT]
         else:
             sql = (
                 "WITH q(token, part, field, weight) AS (VALUES "
                 + ", ".join(["(?, ?, ?, ?)"] * len(asked))
-                + "), found AS (SELECT q.*, t.participant_id FROM person_tokens t"
-                " JOIN q ON t.token = q.token)"
+                + "),"
+                + SQLITE_MATCHES
             )
-            params = [v for token, row in asked.items() for v in (token, *row)]
+            params = [v for token, row in asked.items() for v in (token, *row)] + [EXACT, EXACT]
         # Per person, the best weight of each part of the query, summed over the parts.
         sql += (
             f" SELECT participant_id, SUM(best), {matched} FROM ("
@@ -264,7 +342,7 @@ class SqlPersonIndex:
 
         def select(tx: Tx) -> list[tuple[Any, ...]]:
             if self.store.postgres:
-                # A common name's token is guessed at thousands of rows (no statistics): JIT
+                # A token's people are guessed at thousands of rows (no statistics): JIT
                 # compiling for that guess took 190 ms, the query itself a few.
                 tx.execute("SET LOCAL jit = off")
             return tx.execute(sql, (*params, limit))

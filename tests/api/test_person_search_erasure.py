@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 
-from domain.person_tokens import person_tokens
+from domain.person_tokens import person_tokens, word_variants
 from store.person_index import keyed
 from tests.api.conftest import Api
 from tests.api.test_erasure import whole_database
@@ -37,7 +37,7 @@ def analyze(api: Api) -> None:
         return
     schema = parse_qs(url.query)["schema"][0]
     with psycopg.connect(url._replace(query="").geturl(), autocommit=True) as pg:
-        for table in ("person_tokens", "person_lookalikes", "person_claims"):
+        for table in ("person_tokens", "person_lookalikes", "person_claims", "name_variants"):
             pg.execute(f'ANALYZE "{schema}".{table}')
 
 
@@ -57,6 +57,7 @@ def traces_of(api: Api, personal: dict[str, str], snils: str) -> list[bytes]:
     ]
     key = api.ledger.person_index.keys.key()
     tokens = person_tokens({**personal, "snils": digits})
+    tokens |= {token for pair in word_variants(personal) for token in pair}
     forms += [keyed(key, token).encode() for token in tokens]
     forms += [keyed(key, token).encode() for token in (f"s:{digits}",)]  # the SNILS claim
     return forms
