@@ -21,6 +21,7 @@ from api import (
     observability,
     occupancy_routes,
     ops_routes,
+    outcome_routes,
     participant_routes,
     person_search_routes,
     problems,
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
         batch,
         person_search_routes,  # before participant_routes: /candidates is no participant's id
         program_routes,
+        outcome_routes,
         facility_routes,
         participant_routes,
         episode_routes,

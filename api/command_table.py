@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from api import bodies as b
+from api import outcome_bodies as ob
 from domain.commands import CommandResult, Context
 from domain.ledger import Ledger
 
@@ -156,6 +157,11 @@ COMMANDS: list[Command] = [
         "define_cohort", "/v1/programs/{program_id}/cohorts", b.CohortBody, "admin",
         Call("define_cohort"),
         "Define (or replace) the cohort an indicator is counted on",
+    ),
+    Command(
+        "define_outcome", "/v1/programs/{program_id}/outcome-definitions",
+        ob.OutcomeDefinitionBody, "admin", Call("define_outcome"),
+        "Define an outcome the program reports and may pay for, or its next version",
     ),
     Command(
         "register_facility", "/v1/facilities", b.FacilityBody, "admin",

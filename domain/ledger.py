@@ -85,6 +85,7 @@ class Ledger(Application[UUID]):
     revise_targets = program_commands.revise_targets
     add_service = program_commands.add_service
     define_cohort = program_commands.define_cohort
+    define_outcome = program_commands.define_outcome
 
     register_facility = facility_commands.register_facility
     change_capacity = facility_commands.change_capacity

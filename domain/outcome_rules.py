@@ -13,7 +13,7 @@ completed, an application for inpatient care withdrawn), not in code of its own:
   within 30 days of enrolment.
 
 Each definition names its cohort (the prior residences and target groups it is about; empty:
-everyone), the window its start or occurrence must fall in (`window_from`, `window_to`), and its
+everyone), the window its start or occurrence must fall in (`window`: `start`, `end`), and its
 price and cap if it pays. A person's status on a date is pending (a window still running),
 achieved (on a date, with the facts that prove it) or failed (with the fact that broke it, or
 none where a window closed); people outside the cohort are not counted. The first start fact in
@@ -121,9 +121,9 @@ def definition_of(key: str, data: Mapping[str, Any]) -> Definition:
     if set(cohort) - {"prior_residence", "target_groups"}:
         raise InvalidDefinitionError("a cohort names prior_residence and/or target_groups")
     window = dict(data.get("window") or {})
-    if set(window) - {"from", "to"}:
-        raise InvalidDefinitionError('a window has "from" and/or "to" dates')
-    starts, ends = (_date(window.get(end), f"window.{end}") for end in ("from", "to"))
+    if set(window) - {"start", "end"}:
+        raise InvalidDefinitionError('a window has "start" and/or "end" dates')
+    starts, ends = (_date(window.get(end), f"window.{end}") for end in ("start", "end"))
     if starts and ends and ends < starts:
         raise InvalidDefinitionError("the window ends before it starts")
     price, cap = data.get("price", 0), data.get("cap")

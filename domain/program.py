@@ -1,8 +1,10 @@
 """A funded program: code, financing, period, targets per indicator, course start limit, the
-services it offers beyond the built-in kinds, and the cohorts some indicators are counted on."""
+services it offers beyond the built-in kinds, the cohorts some indicators are counted on, and
+the outcomes it pays for (each definition versioned: a claim names the version it used)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -19,9 +21,18 @@ from domain.base import (
     stamp,
 )
 from domain.catalogue import SERVICE_KIND, is_built_in
-from domain.vocabulary import Financing, Indicator, Residence, TargetGroup
+from domain.outcome_rules import InvalidDefinitionError, definition_of
+from domain.vocabulary import Employment, Financing, Indicator, Residence, TargetGroup
 
 PROGRAM_NAMESPACE = uuid5(NAMESPACE_URL, "urn:ledger:program")
+OUTCOME_KEY = re.compile(r"[a-z][a-z0-9_]{1,63}")
+# The vocabulary a definition's cohort and "where" values are checked against.
+VOCABULARIES: dict[str, type[Any]] = {
+    "prior_residence": Residence,
+    "target_groups": TargetGroup,
+    "employment": Employment,
+    "destination": Residence,
+}
 DEFAULT_COURSE_START_LIMIT_DAYS = 5
 
 
@@ -29,6 +40,12 @@ class ProgramCodeTakenError(InvalidValueError):
     """Another program already uses this code."""
 
     rule = "program_code_unique"
+
+
+class OutcomeDefinitionError(InvalidValueError):
+    """An outcome definition that cannot be evaluated (domain/outcome_rules.py)."""
+
+    rule = "outcome_definition_invalid"
 
 
 class ServiceInCatalogueError(DomainError):
@@ -78,6 +95,8 @@ class Program(LedgerAggregate):
         self.catalogue: dict[str, dict[str, str | None]] = {}
         # indicator -> who it is counted on: {"prior_residence": [...], "target_groups": [...]}
         self.cohorts: dict[str, dict[str, list[str]]] = {}
+        # outcome key -> each version of its definition, the first first
+        self.outcome_definitions: dict[str, list[dict[str, Any]]] = {}
 
     class Defined(LedgerAggregate.Created):
         code: str
@@ -124,6 +143,17 @@ class Program(LedgerAggregate):
                 "prior_residence": self.prior_residence,
                 "target_groups": self.target_groups,
             }
+
+    class OutcomeDefined(LedgerAggregate.Event):
+        """An outcome defined, or defined anew as the next `version` of its `key`."""
+
+        key: str
+        version: int
+        definition: dict[str, Any]
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.outcome_definitions.setdefault(self.key, []).append(self.definition)
 
     @classmethod
     def define(
@@ -216,3 +246,43 @@ class Program(LedgerAggregate):
             reason=non_empty(reason, "reason"),
             **stamp(by, today),
         )
+
+    def define_outcome(
+        self, key: str, definition: dict[str, Any], reason: str, by: Actor, today: date
+    ) -> None:
+        """Define an outcome the program reports and may pay for, or its next version."""
+        if not OUTCOME_KEY.fullmatch(key):
+            raise OutcomeDefinitionError(
+                f"outcome key {key!r} is 2 to 64 of a-z, 0-9 and _, starting with a letter"
+            )
+        self.trigger_event(
+            self.OutcomeDefined,
+            key=key,
+            version=len(self.outcome_definitions.get(key, [])) + 1,
+            definition=_checked_definition(key, definition),
+            reason=non_empty(reason, "reason"),
+            **stamp(by, today),
+        )
+
+
+def _checked_definition(key: str, definition: dict[str, Any]) -> dict[str, Any]:
+    """The definition as recorded (plain JSON: dates as text), or OutcomeDefinitionError."""
+    plain: dict[str, Any] = {n: v for n, v in definition.items() if v is not None}
+    if isinstance(plain.get("window"), dict):
+        plain["window"] = {
+            end: day.isoformat() if isinstance(day, date) else day
+            for end, day in plain["window"].items()
+            if day is not None
+        }
+    try:
+        definition_of(key, plain)
+    except InvalidDefinitionError as error:
+        raise OutcomeDefinitionError(f"outcome {key}: {error}") from None
+    where = dict(plain["condition"].get("where") or {})
+    for name, values in [*dict(plain.get("cohort") or {}).items(), *where.items()]:
+        known = {str(term) for term in VOCABULARIES[name]} if name in VOCABULARIES else None
+        if known is not None and set(values) - known:
+            raise OutcomeDefinitionError(
+                f"outcome {key}: {name} takes {sorted(known)}, not {sorted(set(values) - known)}"
+            )
+    return plain

@@ -161,3 +161,36 @@ def define_cohort(
             indicator, prior_residence, target_groups, reason, ctx.actor, today
         ),
     )
+
+
+def define_outcome(
+    ledger: Ledger,
+    ctx: Context,
+    program_id: UUID,
+    *,
+    key: str,
+    name: str,
+    condition: dict[str, Any],
+    reason: str,
+    cohort: dict[str, Any] | None = None,
+    window: dict[str, Any] | None = None,
+    price: int = 0,
+    cap: int | None = None,
+) -> CommandResult:
+    """Define an outcome of the program (domain/outcome_rules.py), or its next version."""
+    definition = {
+        "name": name,
+        "condition": condition,
+        "cohort": cohort,
+        "window": window,
+        "price": price,
+        "cap": cap,
+    }
+    return ledger.change(
+        ctx,
+        Program,
+        program_id,
+        "define_outcome",
+        {"program_id": program_id, "key": key, **definition, "reason": reason},
+        lambda p, today: p.define_outcome(key, definition, reason, ctx.actor, today),
+    )

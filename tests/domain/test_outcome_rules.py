@@ -46,7 +46,7 @@ JOB = definition_of(
             "fact": "job_started",
             "where": {"employment": ["open_market", "supported_workshop"]},
         },
-        "window": {"from": "2021-01-01", "to": "2022-12-31"},
+        "window": {"start": "2021-01-01", "end": "2022-12-31"},
     },
 )
 HELD = definition_of(
@@ -207,8 +207,8 @@ def test_an_exported_event_and_a_domain_event_make_one_fact() -> None:
             {"condition": {"kind": "occurs", "fact": "job_started", "where": {"employment": []}}},
             "where",
         ),
-        ({"window": {"from": "2022-01-01", "to": "2021-01-01"}}, "ends before it starts"),
-        ({"window": {"from": "2022-02-30"}}, "window.from is a date"),
+        ({"window": {"start": "2022-01-01", "end": "2021-01-01"}}, "ends before it starts"),
+        ({"window": {"start": "2022-02-30"}}, "window.start is a date"),
         ({"window": {"until": "2022-01-01"}}, "window"),
         ({"price": -1}, "price"),
         ({"price": True}, "price"),
