@@ -2,9 +2,10 @@
 
 The commands are plain functions, grouped by the aggregate they change in modules of their own
 (program_commands.py, facility_commands.py, participant_commands.py, episode_commands.py,
-track_commands.py); the class body lists them, so `ledger.deliver_service(...)` is a method. How
-a command meets the store (group commit, recently saved aggregates, races lost and decided
-again, pauses on the event loop) is store/'s, behind the seams of domain/ports.py.
+track_commands.py, claim_commands.py); the class body lists them, so
+`ledger.deliver_service(...)` is a method. How a command meets the store (group commit, recently
+saved aggregates, races lost and decided again, pauses on the event loop) is store/'s, behind
+the seams of domain/ports.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording
 
 from domain import (
+    claim_commands,
     episode_commands,
     facility_commands,
     participant_commands,
@@ -86,6 +88,10 @@ class Ledger(Application[UUID]):
     add_service = program_commands.add_service
     define_cohort = program_commands.define_cohort
     define_outcome = program_commands.define_outcome
+
+    submit_claim = claim_commands.submit_claim
+    judge_claim_line = claim_commands.judge_claim_line
+    decide_claim = claim_commands.decide_claim
 
     register_facility = facility_commands.register_facility
     change_capacity = facility_commands.change_capacity
