@@ -292,7 +292,7 @@ def accompanied_accommodation_000(api: Api) -> Seed:
 
 # Seed 002's villages sync at once, as their caseworkers' frontends would. A batch's commands are
 # written one after another, each waiting for its own group commit, and the server works on 4
-# batches at once (api/batch.py): one caseworker alone left the store waiting.
+# batches at once (api/batch.py): one caseworker at a time took twice as long on PostgreSQL.
 RURAL_CASEWORKERS = 8
 
 
