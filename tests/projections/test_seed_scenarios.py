@@ -1,7 +1,7 @@
 """The programs of the seed documents at their real figures, through the ledger and read models.
 
-Seeds 000, 001 and 004 are driven through HTTP, as a frontend and a reporting job would (the
-commands in offline-sync batches); the rural year (002) through the ledger, for its size.
+Seeds 000, 001, 002 and 004 are driven through HTTP, as frontends and a reporting job would (the
+commands in offline-sync batches, the rural year's 28 villages syncing at once).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,9 @@ from tests.conftest_stores import TODAY
 from tests.integration.scenario import ADMIN
 from tests.projections.conftest import Stores
 from tests.projections.seed_http import (
+    Seed,
     accompanied_accommodation_000,
+    rural_year_002,
     social_patrol_004,
     step_by_step_001,
 )
@@ -214,86 +215,40 @@ RURAL_PEOPLE_PER_FORM = {
     "mobile_doctor_visit": 312,
 }
 RURAL_CODE = "RURAL-2023"
-RURAL_CASEWORKER = Context(Actor("cw-rural", "caseworker"))
 
 
-def _rural_person(ledger: Any, program: UUID, n: int, form: str) -> None:
-    """One person of the rural year: registered, consenting, an episode opened, two services of
-    their form in two months, recorded by the served app's own Ledger (13,000 commands through
-    HTTP took minutes on a shared machine: the promise here is the report's)."""
-    village = f"village-{n % 28:02d}"
-    person = ledger.register_participant(
-        RURAL_CASEWORKER,
-        target_groups=["elderly"],
-        settlement=village,
-        birth_year=1950,
-        prior_residence="own_home",
-    ).id
-    ledger.record_consent(
-        RURAL_CASEWORKER, person, scope="services", document_ref="C", occurred_on=date(2023, 1, 9)
-    )
-    episode = ledger.open_episode(
-        RURAL_CASEWORKER,
-        participant_id=person,
-        program_id=program,
-        caseworker="cw-rural",
-        referral_source="village administration",
-        occurred_on=date(2023, 1, 10),
-    ).id
-    for month in (2 + n % 10, 3 + n % 10):
-        ledger.deliver_service(
-            RURAL_CASEWORKER,
-            episode,
-            kind=form,
-            quantity=1,
-            settlement=village,
-            occurred_on=date(2023, month, 15),
-        )
-
-
-def test_rural_year_people_per_form_of_service_read_through_http(
-    store_url: str, tmp_path: Path
-) -> None:
+def test_rural_year_people_per_form_of_service_through_http(api: Api) -> None:
     """Seed 002: people per form over the year, each counted once however often served."""
-    with serve(store_url, tmp_path) as api:
-        defined = api.post(
-            "/v1/programs",
-            {
-                "code": RURAL_CODE,
-                "name": "World without borders",
-                "financing": "budget",
-                "period_start": "2023-01-01",
-                "period_end": "2023-12-31",
-                "targets": {"served": 2659},
-            },
-            role="admin",
+    defined = api.post(
+        "/v1/programs",
+        {
+            "code": RURAL_CODE,
+            "name": "World without borders",
+            "financing": "budget",
+            "period_start": "2023-01-01",
+            "period_end": "2023-12-31",
+            "targets": {"served": 2659},
+        },
+        role="admin",
+    )
+    assert defined.status_code == 201, defined.text
+    program = defined.json()["id"]
+    forms = [form for form, people in RURAL_PEOPLE_PER_FORM.items() for _ in range(people)]
+    position = rural_year_002(api, Seed(program, RURAL_CODE), forms)
+
+    def report(**params: str) -> list[dict[str, Any]]:
+        answer = api.http.get(
+            "/v1/reports/services",
+            params={"program": program, "min_position": position, **params},
+            headers=api.as_("analyst", [RURAL_CODE]),
         )
-        assert defined.status_code == 201, defined.text
-        program = defined.json()["id"]
-        forms = [form for form, people in RURAL_PEOPLE_PER_FORM.items() for _ in range(people)]
-        # Eight caseworkers at once: the Ledger writes their commands together.
-        with ThreadPoolExecutor(8) as caseworkers:
-            list(
-                caseworkers.map(
-                    lambda n: _rural_person(api.ledger, UUID(program), n, forms[n]),
-                    range(len(forms)),
-                )
-            )
-        position = api.log_head()
+        assert answer.status_code == 200, answer.text
+        rows: list[dict[str, Any]] = answer.json()["rows"]
+        return rows
 
-        def report(**params: str) -> list[dict[str, Any]]:
-            answer = api.http.get(
-                "/v1/reports/services",
-                params={"program": program, "min_position": position, **params},
-                headers=api.as_("analyst", [RURAL_CODE]),
-            )
-            assert answer.status_code == 200, answer.text
-            rows: list[dict[str, Any]] = answer.json()["rows"]
-            return rows
-
-        by_form = report(by="kind", **{"from": "2023-01-01", "to": "2023-12-31"})
-        by_form_and_month = report(by="kind,month")
-        by_village = report(by="settlement")
+    by_form = report(by="kind", **{"from": "2023-01-01", "to": "2023-12-31"})
+    by_form_and_month = report(by="kind,month")
+    by_village = report(by="settlement")
 
     assert {row["kind"]: row["people"] for row in by_form} == RURAL_PEOPLE_PER_FORM
     assert {row["kind"]: row["services"] for row in by_form} == {
