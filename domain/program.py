@@ -43,7 +43,7 @@ class ProgramCodeTakenError(InvalidValueError):
 
 
 class OutcomeDefinitionError(InvalidValueError):
-    """An outcome definition that cannot be evaluated (domain/outcome_rules.py)."""
+    """The outcome definition cannot be evaluated; the detail says what to fix."""
 
     rule = "outcome_definition_invalid"
 
