@@ -29,8 +29,6 @@ HitLimit = Annotated[int, Field(ge=1, le=100)]
 # Ranked ids read to find a page of people the caller may see, per hit asked for: the rest of
 # a crowded result is cut rather than loading every namesake in the ledger.
 CANDIDATES_PER_HIT = 5
-# Past any page there is: a cursor's offset is at most this (the databases' OFFSET is 64-bit).
-MAX_OFFSET = 2**40
 
 
 class SearchRequest(BaseModel):
@@ -162,7 +160,7 @@ def router() -> APIRouter:
         """People sharing a normalised name and birth date, in groups (supervisors, admins)."""
         policy.check_lookalike_reader(principal)
         ledger = components(request).ledger
-        after = min(offset_of(cursor), MAX_OFFSET)
+        after = offset_of(cursor)
         found = ledger.person_index.lookalikes(after, limit)
         people = ledger.load_many(Participant, [pid for ids in found for pid in ids])
         groups = []

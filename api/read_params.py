@@ -50,13 +50,21 @@ def program_id_of(ref: str) -> UUID:
     return program_id_for(ref)
 
 
+# Past any page there is: a cursor naming more rows than this is not one this API gave (the
+# databases' OFFSET is 64-bit, and a larger one failed the read).
+MAX_OFFSET = 2**40
+
+
 def offset_of(cursor: str | None) -> int:
     if cursor is None:
         return 0
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        offset = int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except ValueError:
-        raise ProblemError(400, "invalid_cursor", "The cursor is not one this API gave") from None
+        offset = -1
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ProblemError(400, "invalid_cursor", "The cursor is not one this API gave")
+    return offset
 
 
 def page(items: list[Any], limit: int, cursor: str | None) -> tuple[list[Any], str | None]:

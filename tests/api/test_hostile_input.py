@@ -3,6 +3,7 @@ never a 5xx, and nothing written. Each case here once answered 500."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -237,3 +238,23 @@ def test_an_outcomes_report_by_target_group_counts_that_group_only(api: Api) -> 
     for wildcard in ("%", "_%", "orphan%"):
         refused = api.get("/v1/reports/outcomes", **report, target_group=wildcard)
         assert (refused.status_code, refused.json()["code"]) == (422, "invalid_request")
+
+
+def test_a_cursor_past_any_page_is_refused_as_invalid(api: Api) -> None:
+    """Once answered 500: a cursor naming more rows than a 64-bit OFFSET holds."""
+    world = a_world(api)
+    paged = [
+        ("/v1/episodes", "supervisor"),
+        (f"/v1/participants/{world.participant}/episodes", "supervisor"),
+        ("/v1/participants/candidates", "supervisor"),
+    ]
+    for offset in (str(2**64), str(2**40 + 1)):  # digits, as the cursor pattern allows
+        cursor = base64.urlsafe_b64encode(offset.encode()).decode()
+        for path, role in paged:
+            refused = api.get(path, role=role, cursor=cursor)
+            assert refused.status_code == 400, (path, offset, refused.text)
+            assert refused.json()["code"] == "invalid_cursor"
+    cursor = base64.urlsafe_b64encode(str(2**40).encode()).decode()  # the last that may be
+    for path, role in paged:
+        answer = api.get(path, role=role, cursor=cursor)
+        assert answer.status_code == 200, (path, answer.text)
