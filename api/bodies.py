@@ -114,7 +114,7 @@ ScoreName = Annotated[str, StringConstraints(min_length=1, max_length=64, patter
 Score = Annotated[int, Field(ge=-1000, le=1000), WholeNumber]
 
 
-def _names_by_rule(schema: dict[str, Any]) -> None:
+def names_by_rule(schema: dict[str, Any]) -> None:
     """Pydantic states a key's pattern under `patternProperties`, which leaves a key that does
     not match it allowed with any value; the server refuses such a key, and so does this."""
     ((pattern, values),) = schema.pop("patternProperties").items()
@@ -258,9 +258,7 @@ class CaseworkerBody(Dated):
 class AssessmentBody(Dated):
     stage: AssessmentStage
     instrument: Text
-    scores: Annotated[
-        dict[ScoreName, Score], Field(max_length=50, json_schema_extra=_names_by_rule)
-    ]
+    scores: Annotated[dict[ScoreName, Score], Field(max_length=50, json_schema_extra=names_by_rule)]
 
 
 class PlanBody(Dated):

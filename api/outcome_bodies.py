@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StringConstraints
 
-from api.bodies import Body, Count, Day, Reason, Text, WholeNumber
+from api.bodies import Body, Count, Day, Reason, Text, WholeNumber, names_by_rule
 from domain.outcome_rules import MAX_DAYS, MAX_MONTHS
 from domain.vocabulary import Residence, TargetGroup
 
@@ -32,6 +32,7 @@ Where = Annotated[
         max_length=5,
         description="Only facts whose detail takes one of the listed values, e.g."
         ' {"employment": ["open_market", "supported_workshop"]}',
+        json_schema_extra=names_by_rule,
     ),
 ]
 Months = Annotated[int, Field(ge=1, le=MAX_MONTHS), WholeNumber]
