@@ -18,6 +18,7 @@ from uuid import UUID
 
 from domain.outcome_rules import Definition, Fact, Status, definition_of, evaluate
 from projections.model import LATEST, Reading, recorded_at
+from projections.outcome_people import in_chunks
 
 STATES = ("pending", "achieved", "failed")
 
@@ -73,25 +74,36 @@ def statuses(
 ) -> list[OutcomeStatus]:
     """Each definition's statuses on `as_of` of the program's people, as known at `known_at`."""
     program, known = str(program_id), recorded_at(known_at) if known_at else LATEST
-    members = (
-        f"SELECT participant_id FROM {reading.t('members')}"
-        " WHERE program_id = ? AND recorded_at <= ?"
+    # The program's people first, then their rows by id: a subquery of the members let
+    # PostgreSQL, before it had statistics of the tables (after a rebuild), compare every fact
+    # with every member (seconds for 10,000 people; ops/bench/DECISIONS.md).
+    ids = sorted(
+        {
+            str(person)
+            for (person,) in reading.tx.execute(
+                f"SELECT participant_id FROM {reading.t('members')}"
+                " WHERE program_id = ? AND recorded_at <= ?",
+                (program, known),
+            )
+        }
     )
     people = {
         str(person): (str(residence), json.loads(str(groups)))
-        for person, residence, groups in reading.tx.execute(
+        for person, residence, groups in in_chunks(
+            reading,
             "SELECT participant_id, prior_residence, target_groups"
-            f" FROM {reading.t('people')} WHERE participant_id IN ({members})",
-            (program, known),
+            f" FROM {reading.t('people')} WHERE participant_id IN ({{ids}})",
+            ids,
         )
     }
     facts: dict[str, list[Fact]] = {}
-    for person, kind, on, entry, detail in reading.tx.execute(
+    for person, kind, on, entry, detail in in_chunks(
+        reading,
         f"SELECT participant_id, kind, occurred_on, entry_id, detail FROM {reading.t('facts')}"
-        " WHERE (program_id = ? OR program_id IS NULL) AND occurred_on <= ?"
-        " AND recorded_at <= ? AND (voided_at IS NULL OR voided_at > ?)"
-        f" AND participant_id IN ({members})",
-        (program, as_of.isoformat(), known, known, program, known),
+        " WHERE participant_id IN ({ids}) AND (program_id = ? OR program_id IS NULL)"
+        " AND occurred_on <= ? AND recorded_at <= ? AND (voided_at IS NULL OR voided_at > ?)",
+        ids,
+        (program, as_of.isoformat(), known, known),
     ):
         fact = Fact(str(kind), date.fromisoformat(str(on)), str(entry), json.loads(str(detail)))
         facts.setdefault(str(person), []).append(fact)
