@@ -29,7 +29,8 @@ AUDITORS = ("auditor", "admin")
 # What each role is for, said in a refusal so that the caller knows what the role may do.
 ROLE_HINTS = {
     "analyst": "Analysts read aggregate reports only: GET /v1/reports/outcomes,"
-    " /v1/reports/services and /v1/occupancy, of the programs their token covers",
+    " /v1/reports/services, /v1/programs/{id}/outcome-status and /v1/occupancy, of the"
+    " programs their token covers",
     "auditor": "Auditors read records (personal data with a reason) and the audit; they record"
     " nothing",
 }
@@ -313,6 +314,14 @@ def check_report(principal: Principal, program: UUID) -> None:
 def shows_evidence(principal: Principal) -> bool:
     """Which participants a count stands for: not for an analyst, who reads aggregates only."""
     return not (principal.has("analyst") and not principal.has(*CASE_STAFF))
+
+
+def check_outcome_people(principal: Principal, program: UUID) -> None:
+    """Who an outcome's statuses stand for, person by person: whoever sees who a report's
+    counts stand for (`shows_evidence`), in a program they read reports of."""
+    check_report(principal, program)
+    if not shows_evidence(principal):
+        raise _forbidden(principal, "Your role reads outcome counts, not whom they stand for")
 
 
 def _covers(principal: Principal, program: UUID) -> bool:
