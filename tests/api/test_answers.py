@@ -114,6 +114,16 @@ def reads_of(world: World) -> dict[str, tuple[str, str, dict[str, Any]]]:
             "/v1/reports/services",
             {"program": world.own, "by": "kind,settlement,month,staff"},
         ),
+        "outcome_definitions": (
+            "/v1/programs/{program_id}/outcome-definitions",
+            f"/v1/programs/{world.own}/outcome-definitions",
+            {},
+        ),
+        "outcome_status": (
+            "/v1/programs/{program_id}/outcome-status",
+            f"/v1/programs/{world.own}/outcome-status",
+            {"as_of": day(0)},
+        ),
         "health": ("/health", "/health", {}),
         "public_key": ("/v1/audit/public-key", "/v1/audit/public-key", {}),
         "verify": ("/v1/audit/verify", "/v1/audit/verify", {}),

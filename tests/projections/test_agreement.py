@@ -23,6 +23,7 @@ from projections.caseloads import Caseloads
 from projections.directory import Directory, EpisodeFilter
 from projections.follower import Follower
 from projections.occupancy import Occupancy
+from projections.outcome_facts import OutcomeFacts
 from projections.outcomes import Outcomes
 from projections.rebuild import rebuild
 from projections.services import Services
@@ -35,7 +36,7 @@ YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 DAYS = [date(2024, 3, 1) + timedelta(days=n) for n in range(0, 90, 3)]
 # Caseloads are effective on a day: today, and days before later entries, closures, reassignments.
 CASELOAD_DAYS = (TODAY, DAYS[10], DAYS[20], DAYS[-1] - timedelta(days=1))
-MODELS = (Caseloads, Directory, Occupancy, Outcomes, Services)
+MODELS = (Caseloads, Directory, Occupancy, OutcomeFacts, Outcomes, Services)
 
 day = st.sampled_from(DAYS)
 pick = st.integers(0, 50)

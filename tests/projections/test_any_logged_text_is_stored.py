@@ -20,6 +20,7 @@ from domain.commands import Context
 from projections.caseloads import Caseloads
 from projections.follower import Follower
 from projections.occupancy import Occupancy
+from projections.outcome_facts import OutcomeFacts
 from projections.outcomes import Outcomes
 from projections.rebuild import rebuild
 from projections.services import Services
@@ -27,7 +28,7 @@ from store.read_store import ESC, ReadStore, from_column, to_column
 from tests.integration.scenario import ADMIN, MARCH, a_participant, a_world
 from tests.projections.conftest import Stores
 
-MODELS = (Caseloads, Occupancy, Outcomes, Services)
+MODELS = (Caseloads, Occupancy, OutcomeFacts, Outcomes, Services)
 # NUL, the escape character itself, and text that looks like an escape once stored.
 TRICKY = ["\x00", f"cw\x00-7{ESC}0", f"{ESC}0", f"{ESC}{ESC}", "a\x00\x00b", ESC, "plain"]
 
