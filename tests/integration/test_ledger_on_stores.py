@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,7 +14,8 @@ from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 
 from api.settings import Settings
 from api.store_env import event_store_env
-from domain.base import Actor, DomainError
+from domain.base import Actor, DomainError, LedgerAggregate
+from domain.claim import Claim
 from domain.commands import Context, StaleVersionError
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
@@ -42,7 +43,11 @@ APRIL = date(2024, 4, 1)
 
 
 def every_event_class() -> set[type]:
-    aggregates = (Program, Facility, Participant, PersonalData, Episode, IdempotencyRecord)
+    """Every event of every aggregate: a new aggregate's events are in it once it exists."""
+    aggregates = LedgerAggregate.__subclasses__()
+    assert {Program, Facility, Participant, PersonalData, Episode, IdempotencyRecord, Claim} <= {
+        *aggregates
+    }
     return {
         value
         for aggregate in aggregates
@@ -133,6 +138,45 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
         target_groups=[],
         reason="who the grant is for",
     )
+    ledger.define_outcome(
+        ADMIN,
+        world.program,
+        key="no_return",
+        name="No return to an institution for 12 months",
+        condition={
+            "kind": "sustained",
+            "start": "placement_started",
+            "without": "institutional_admission",
+            "months": 12,
+        },
+        cohort={"prior_residence": ["inpatient_institution"]},
+        window={"start": MARCH},
+        price=150_000,
+        cap=16,
+        reason="contract annex 2",
+    )
+    claim = ledger.submit_claim(
+        Context(Actor("sv-1", "supervisor")),
+        program_id=world.program,
+        period_start=MARCH,
+        period_end=APRIL,
+        known_at=datetime(2024, 5, 1, tzinfo=UTC),
+        definitions={"no_return": 1},
+        lines=[
+            {
+                "participant_id": str(world.participant),
+                "key": "no_return",
+                "version": 1,
+                "on": "2024-04-01",
+                "evidence": [str(uuid4())],
+                "amount": 150_000,
+            }
+        ],
+        checkpoint={"position": 3, "hash": "00" * 32},
+    ).id
+    assessor = Context(Actor("as-1", "assessor"))
+    ledger.judge_claim_line(assessor, claim, 1, verdict="disputed", reason="evidence missing")
+    ledger.decide_claim(assessor, claim, verdict="rejected", reason="line 1 disputed")
     ledger.change_capacity(ADMIN, world.facility, capacity=3, reason="new room", occurred_on=MARCH)
     ledger.correct_personal_data(
         cw, world.participant, changes={"phone": "+7 900"}, reason="new phone", occurred_on=MARCH
