@@ -15,6 +15,7 @@ from api import (
     batch,
     bootstrap,
     caseload_routes,
+    claim_routes,
     command_routes,
     episode_routes,
     facility_routes,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
         person_search_routes,  # before participant_routes: /candidates is no participant's id
         program_routes,
         outcome_routes,
+        claim_routes,
         facility_routes,
         participant_routes,
         episode_routes,

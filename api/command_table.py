@@ -27,7 +27,7 @@ Params = dict[str, UUID]
 # participant, new_episode: a writer whose programs cover the episode's program, who may see
 # the participant, or who covers the program of the episode the body opens. link: a supervisor
 # or an admin who may see both records (the path's participant and `other_id`).
-Who = Literal["admin", "writer", "episode", "participant", "new_episode", "link"]
+Who = Literal["admin", "writer", "episode", "participant", "new_episode", "link", "assessor"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,8 @@ class Command:
             return f"/v1/participants/{params.get('participant_id', result.id)}"
         if "facility_id" in params or self.name == "register_facility":
             return f"/v1/facilities/{params.get('facility_id', result.id)}"
+        if "claim_id" in params:
+            return f"/v1/claims/{params['claim_id']}"
         return f"/v1/programs/{params.get('program_id', result.id)}"
 
 
@@ -162,6 +164,14 @@ COMMANDS: list[Command] = [
         "define_outcome", "/v1/programs/{program_id}/outcome-definitions",
         ob.OutcomeDefinitionBody, "admin", Call("define_outcome"),
         "Define an outcome the program reports and may pay for, or its next version",
+    ),
+    Command(
+        "judge_claim_line", "/v1/claims/{claim_id}/judgements", ob.JudgementBody, "assessor",
+        Call("judge_claim_line"), "Mark a line of a claim verified or disputed (assessors)",
+    ),
+    Command(
+        "decide_claim", "/v1/claims/{claim_id}/decision", ob.DecisionBody, "assessor",
+        Call("decide_claim"), "Accept or reject a claim whose lines are all judged (assessors)",
     ),
     Command(
         "register_facility", "/v1/facilities", b.FacilityBody, "admin",

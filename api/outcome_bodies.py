@@ -95,3 +95,18 @@ class OutcomeDefinitionBody(Body):
     price: Price = Field(0, description="Paid per outcome achieved, in the program's currency")
     cap: Count | None = Field(None, description="At most this many are paid")
     reason: Reason
+
+
+class JudgementBody(Body):
+    """An assessor's verdict on one line of a claim; a dispute says why."""
+
+    line: Annotated[int, Field(ge=1, le=1_000_000), WholeNumber]
+    verdict: Literal["verified", "disputed"]
+    reason: Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\u0000]*$")] = ""
+
+
+class DecisionBody(Body):
+    """An assessor accepts the claim (its verified lines are paid) or rejects it."""
+
+    verdict: Literal["accepted", "rejected"]
+    reason: Reason

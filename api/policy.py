@@ -14,6 +14,7 @@ from api.auth import Principal
 from api.command_table import Command, Params
 from api.problems import ProblemError
 from domain.base import NotFoundError
+from domain.claim import Claim
 from domain.episode import Episode
 from domain.ledger import Ledger
 from domain.participant import Participant
@@ -33,7 +34,11 @@ ROLE_HINTS = {
     " programs their token covers",
     "auditor": "Auditors read records (personal data with a reason) and the audit; they record"
     " nothing",
+    "assessor": "Assessors read the claims of the programs their token covers and judge them:"
+    " POST /v1/claims/{claim_id}/judgements and /decision; they record no case data",
 }
+# Who reads a claim: who submits it, who audits or judges it.
+CLAIM_READERS = ("supervisor", "auditor", "assessor", "admin")
 
 
 def _forbidden(principal: Principal, title: str) -> ProblemError:
@@ -66,6 +71,9 @@ def check_command(
         return
     if command.who == "link":
         _check_linking(principal, ledger, params, body)
+        return
+    if command.who == "assessor":
+        _check_judging(principal, ledger.load(Claim, params["claim_id"]))
         return
     if not principal.has(*WRITERS):
         raise _forbidden(principal, "Only caseworkers and supervisors record this")
@@ -339,3 +347,27 @@ def check_auditor(principal: Principal) -> None:
 def check_access_log_reader(principal: Principal) -> None:
     """Who read whom: admins and auditors (named in this order in the refusal)."""
     require(principal, "admin", "auditor")
+
+
+# Claims
+
+
+def check_claim_submitter(principal: Principal, program_id: UUID) -> None:
+    """A claim is a supervisor's, for a program the supervisor covers."""
+    if not principal.has("supervisor"):
+        raise _forbidden(principal, "Only a supervisor submits a claim")
+    if not principal.covers(program_id):
+        raise _not_yours()
+
+
+def _check_judging(principal: Principal, claim: Claim) -> None:
+    if not principal.has("assessor"):
+        raise _forbidden(principal, "Only an assessor judges a claim")
+    if not principal.covers(claim.program_id):
+        raise _not_yours()
+
+
+def check_claim_reader(principal: Principal, claim: Claim) -> None:
+    require(principal, *CLAIM_READERS)
+    if not principal.has("admin") and not principal.covers(claim.program_id):
+        raise _not_yours()

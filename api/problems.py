@@ -157,6 +157,9 @@ FIXES = {
     " POST /v1/participants/{participant_id}/consents, then send this again",
     "service_not_offered": "A program's own kinds are added with"
     " POST /v1/programs/{program_id}/services (admin)",
+    "claim_evidence_unsealed": "The seal signs a checkpoint every LEDGER_CHECKPOINT_EVERY_EVENTS"
+    " events or LEDGER_CHECKPOINT_EVERY_SECONDS seconds (GET /v1/audit/checkpoints/latest shows"
+    " the last); send the claim again once one is signed",
 }
 
 

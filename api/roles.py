@@ -1,3 +1,3 @@
 """The roles a token may carry; known to the command line without the HTTP stack."""
 
-ROLES = ("caseworker", "supervisor", "auditor", "analyst", "admin")
+ROLES = ("caseworker", "supervisor", "auditor", "analyst", "assessor", "admin")

@@ -10,6 +10,7 @@ decided), then accepts or rejects the claim: an accepted claim pays its verified
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -28,6 +29,16 @@ from domain.base import (
 VERDICTS = ("verified", "disputed")
 DECISIONS = ("accepted", "rejected")
 LINE_FIELDS = {"participant_id", "key", "version", "on", "evidence", "amount"}
+
+
+@dataclass(frozen=True)
+class ClaimBasis:
+    """What a claim freezes as known at its moment: the outcome definitions' versions, one line
+    per outcome claimed, and the signed checkpoint that covers every evidence event."""
+
+    definitions: dict[str, int]
+    lines: list[dict[str, Any]]
+    checkpoint: dict[str, Any] | None
 
 
 class ClaimDecidedError(DomainError):
@@ -65,6 +76,7 @@ class Claim(LedgerAggregate):
         self.lines = lines
         self.total = total
         self.checkpoint = checkpoint
+        self.submitted_by = ""  # the Submitted event's stamp sets it
         # line number (from 1) -> {"verdict", "reason", "by"}: the latest judgement
         self.verdicts: dict[int, dict[str, str]] = {}
         self.decision: dict[str, Any] | None = None
@@ -78,6 +90,9 @@ class Claim(LedgerAggregate):
         lines: list[dict[str, Any]]
         total: int
         checkpoint: dict[str, Any] | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.submitted_by = self.recorded_by
 
     class LineJudged(LedgerAggregate.Event):
         line: int

@@ -1,14 +1,15 @@
-"""Commands on claims: submit one (its lines computed by the caller from the ledger as known
-at a moment), judge its lines, decide it."""
+"""Commands on claims: submit one (what it freezes computed by the caller's `basis` from the
+ledger as known at a moment), judge its lines, decide it."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.claim import Claim
+from domain.claim import Claim, ClaimBasis
 from domain.commands import CommandResult, Context, Decision
 
 if TYPE_CHECKING:
@@ -22,23 +23,25 @@ def submit_claim(
     program_id: UUID,
     period_start: date,
     period_end: date,
-    known_at: datetime,
-    definitions: dict[str, int],
-    lines: list[dict[str, Any]],
-    checkpoint: dict[str, Any] | None,
+    basis: Callable[[datetime], ClaimBasis],
+    known_at: datetime | None = None,
 ) -> CommandResult:
-    """Record a claim as frozen by the caller (api/claims.py computes it from the read models)."""
+    """Record a claim for the program's outcomes achieved in the period, as known at `known_at`
+    (default now): `basis` computes what it freezes (api/claim_basis.py, from the read models),
+    only when the claim is new (sent again with its key, the first claim is answered)."""
 
     def decide(today: date) -> Decision:
+        moment = known_at or datetime.now(UTC)
+        frozen = basis(moment)
         claim = Claim.submit(
             claim_id=uuid.uuid4(),
             program_id=program_id,
             period_start=period_start,
             period_end=period_end,
-            known_at=known_at,
-            definitions=definitions,
-            lines=lines,
-            checkpoint=checkpoint,
+            known_at=moment,
+            definitions=frozen.definitions,
+            lines=frozen.lines,
+            checkpoint=frozen.checkpoint,
             by=ctx.actor,
             today=today,
         )

@@ -123,3 +123,13 @@ def statuses(
             )
         )
     return found
+
+
+def evidence_position(reading: Reading, entry_ids: Sequence[str]) -> int:
+    """The log position of the latest of these facts' events (0 for none)."""
+    rows = in_chunks(
+        reading,
+        f"SELECT position FROM {reading.t('facts')} WHERE entry_id IN ({{ids}})",
+        sorted(set(entry_ids)),
+    )
+    return max((int(str(position)) for (position,) in rows), default=0)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from api.read_params import cursor_at
+from api.read_params import MAX_OFFSET, cursor_at
 from domain.outcome_rules import add_months
 from projections.outcome_facts import OutcomeFacts
 from projections.rebuild import rebuild
@@ -385,8 +385,14 @@ def test_bad_parameters_are_refused_with_a_reason_and_extreme_ones_answered(api:
     far = status(api, seed, as_of="9999-12-31", known_at="9999-12-31T23:59:59-23:59")
     assert counts(far)["no_return"] == (2, 4, 0, 2, 2, 2, 300000)
     assert far["as_of"] == "9999-12-31"
-    beyond = status(api, seed, "withdrawn", cursor=cursor_at(10**25))
+    beyond = status(api, seed, "withdrawn", cursor=cursor_at(MAX_OFFSET))
     assert (beyond["participants"], beyond["next_cursor"], beyond["cohort_size"]) == ([], None, 3)
+    past_any = api.get(
+        f"/v1/programs/{seed.program}/outcome-status/withdrawn",
+        role="supervisor",
+        cursor=cursor_at(10**25),
+    )
+    assert (past_any.status_code, past_any.json()["code"]) == (400, "invalid_cursor")
     first = status(api, seed, "no_return", as_of="0001-01-01")
     assert {p["state"] for p in first["participants"]} == {"pending"}
     assert {tuple(p["evidence"]) for p in first["participants"]} == {()}

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.base import Actor
-from domain.claim import Claim, ClaimDecidedError
-from domain.commands import Context
+from domain.claim import Claim, ClaimBasis, ClaimDecidedError
+from domain.commands import CommandResult, Context
 from domain.ledger import Ledger
 
 SUPERVISOR = Context(Actor("sv-1", "supervisor"))
@@ -29,28 +29,26 @@ def test_a_claim_is_submitted_judged_and_decided_as_recorded_events(ledger: Ledg
         }
         for _ in range(2)
     ]
-    program = uuid.uuid4()
-    submitted = ledger.submit_claim(
-        Context(SUPERVISOR.actor, idempotency_key="claim-2024"),
-        program_id=program,
-        period_start=date(2023, 1, 1),
-        period_end=date(2024, 3, 31),
-        known_at=datetime(2024, 4, 1, tzinfo=UTC),
-        definitions={"no_return": 1},
-        lines=lines,
-        checkpoint={"position": 7, "hash": "00" * 32},
-    )
-    again = ledger.submit_claim(  # a lost answer, sent again
-        Context(SUPERVISOR.actor, idempotency_key="claim-2024"),
-        program_id=program,
-        period_start=date(2023, 1, 1),
-        period_end=date(2024, 3, 31),
-        known_at=datetime(2024, 4, 1, tzinfo=UTC),
-        definitions={"no_return": 1},
-        lines=lines,
-        checkpoint={"position": 7, "hash": "00" * 32},
-    )
+    program, asked = uuid.uuid4(), []
+
+    def basis(known_at: datetime) -> ClaimBasis:
+        asked.append(known_at)
+        return ClaimBasis({"no_return": 1}, lines, {"position": 7, "hash": "00" * 32})
+
+    def submit() -> CommandResult:
+        return ledger.submit_claim(
+            Context(SUPERVISOR.actor, idempotency_key="claim-2024"),
+            program_id=program,
+            period_start=date(2023, 1, 1),
+            period_end=date(2024, 3, 31),
+            known_at=datetime(2024, 4, 1, tzinfo=UTC),
+            basis=basis,
+        )
+
+    submitted = submit()
+    again = submit()  # a lost answer, sent again: answered as first, nothing computed anew
     assert again.id == submitted.id
+    assert asked == [datetime(2024, 4, 1, tzinfo=UTC)]
     for number, verdict in ((1, "verified"), (2, "disputed")):
         ledger.judge_claim_line(
             Context(ASSESSOR), submitted.id, number, verdict=verdict, reason="read the events"

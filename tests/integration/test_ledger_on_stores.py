@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 from api.settings import Settings
 from api.store_env import event_store_env
 from domain.base import Actor, DomainError, LedgerAggregate
-from domain.claim import Claim
+from domain.claim import Claim, ClaimBasis
 from domain.commands import Context, StaleVersionError
 from domain.episode import Episode
 from domain.facility import BedUnavailableError, Facility
@@ -155,24 +155,21 @@ def test_every_event_kind_reads_back_exactly_as_it_was_saved(
         cap=16,
         reason="contract annex 2",
     )
+    line = {
+        "participant_id": str(world.participant),
+        "key": "no_return",
+        "version": 1,
+        "on": "2024-04-01",
+        "evidence": [str(uuid4())],
+        "amount": 150_000,
+    }
     claim = ledger.submit_claim(
         Context(Actor("sv-1", "supervisor")),
         program_id=world.program,
         period_start=MARCH,
         period_end=APRIL,
         known_at=datetime(2024, 5, 1, tzinfo=UTC),
-        definitions={"no_return": 1},
-        lines=[
-            {
-                "participant_id": str(world.participant),
-                "key": "no_return",
-                "version": 1,
-                "on": "2024-04-01",
-                "evidence": [str(uuid4())],
-                "amount": 150_000,
-            }
-        ],
-        checkpoint={"position": 3, "hash": "00" * 32},
+        basis=lambda _: ClaimBasis({"no_return": 1}, [line], {"position": 3, "hash": "00" * 32}),
     ).id
     assessor = Context(Actor("as-1", "assessor"))
     ledger.judge_claim_line(assessor, claim, 1, verdict="disputed", reason="evidence missing")
