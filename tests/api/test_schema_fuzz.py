@@ -38,6 +38,7 @@ ROLES = {
     "peer": ("caseworker", [OTHER], "caseworker-2"),
     "auditor": ("auditor", [OWN], "auditor-1"),
     "analyst": ("analyst", [OWN], "analyst-1"),
+    "assessor": ("assessor", [OWN], "assessor-1"),
 }
 ANSWERED_2XX: set[str] = set()
 REFUSED: set[str] = set()
