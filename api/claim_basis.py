@@ -49,9 +49,10 @@ def claim_basis(
         )
         program: Program = ledger.load_as_known(Program, program_id, known_at)
         definitions = chosen(program.outcome_definitions)
+        period = (period_start, period_end)
         with model.reading() as reading:
             found = statuses(reading, program_id, definitions, period_end, known_at)
-            lines = [line for status in found for line in _lines(status, period_start, period_end)]
+            lines = [line for status in found for line in claim_lines(status, period)]
             position = evidence_position(
                 reading, [entry for line in lines for entry in line["evidence"]]
             )
@@ -70,8 +71,9 @@ def claim_basis(
     return frozen
 
 
-def _lines(status: OutcomeStatus, period_start: date, period_end: date) -> list[dict[str, Any]]:
+def claim_lines(status: OutcomeStatus, period: tuple[date, date]) -> list[dict[str, Any]]:
     """A line for each outcome achieved in the period, the cap counted in their order."""
+    period_start, period_end = period
     definition = status.definition
     achieved = sorted(
         (found.on, person, found.evidence)

@@ -16,6 +16,7 @@ from api.answers import ReadAnswer, documented
 from api.auth import Principal
 from api.bodies import Body, Day, Id, Moment
 from api.claim_basis import claim_basis
+from api.claim_restatement import Restatement, restatement
 from api.command_headers import idempotency_key
 from api.command_routes import answer_body
 from api.deps import authenticate, components, request_id
@@ -179,5 +180,21 @@ def router() -> APIRouter:
             decision=found.decision,
             version=found.version,
         )
+
+    @claims.get(
+        "/v1/claims/{claim_id}/restatement",
+        operation_id="restate_claim",
+        response_model=Restatement,
+    )
+    def restated(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        claim_id: UUID,
+    ) -> Restatement:
+        """The claim line by line against what the ledger knows now (same definitions, same
+        period), with the entries recorded since that make each difference."""
+        found: Claim = components(request).ledger.load(Claim, claim_id)
+        policy.check_claim_reader(principal, found)
+        return restatement(components(request), found)
 
     return claims

@@ -133,3 +133,22 @@ def evidence_position(reading: Reading, entry_ids: Sequence[str]) -> int:
         sorted(set(entry_ids)),
     )
     return max((int(str(position)) for (position,) in rows), default=0)
+
+
+def recorded_since(
+    reading: Reading, program_id: UUID, people: Sequence[str], moment: datetime, as_of: date
+) -> dict[str, list[tuple[str, str]]]:
+    """Per person, (entry id, kind) of facts up to `as_of` recorded or voided after `moment`:
+    what the ledger learnt since a claim was frozen, in log order."""
+    since, program = recorded_at(moment), str(program_id)
+    found: dict[str, list[tuple[int, str, str]]] = {}
+    for person, entry, kind, position in in_chunks(
+        reading,
+        f"SELECT participant_id, entry_id, kind, position FROM {reading.t('facts')}"
+        " WHERE participant_id IN ({ids}) AND (program_id = ? OR program_id IS NULL)"
+        " AND occurred_on <= ? AND (recorded_at > ? OR voided_at > ?)",
+        sorted(set(people)),
+        (program, as_of.isoformat(), since, since),
+    ):
+        found.setdefault(str(person), []).append((int(str(position)), str(entry), str(kind)))
+    return {person: [(e, k) for _, e, k in sorted(rows)] for person, rows in found.items()}

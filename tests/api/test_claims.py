@@ -83,9 +83,25 @@ def test_a_claim_pays_exactly_the_outcomes_achieved_as_known_then_and_never_chan
     )
     assert (again.status_code, again.json()["id"]) == (200, claim["id"])
 
-    # A back-dated admission of B, recorded after the claim: the claim stays as it was.
-    institutional(api, seed.people["B"], "admission", 400)
+    # A back-dated admission of B, recorded after the claim: the claim stays as it was, and its
+    # restatement shows the difference line by line, with the entries that make it.
+    admitted_b = institutional(api, seed.people["B"], "admission", 400)
     assert api.get(f"/v1/claims/{claim['id']}", role="supervisor").json() == claim
+    restated = api.get(f"/v1/claims/{claim['id']}/restatement", role="assessor")
+    assert restated.status_code == 200, restated.text
+    now = {letters[line["participant_id"]]: line for line in restated.json()["lines"]}
+    assert [line["line"] for line in restated.json()["lines"]] == [1, 2, 3, 4, 5]
+    for letter, broken in (("B", admitted_b), ("C", seed.events["admitted C"])):
+        assert now[letter]["changed"], letter
+        assert (now[letter]["now"]["state"], now[letter]["now"]["broken_by"]) == ("failed", broken)
+        assert now[letter]["because"] == [broken]
+    assert (now["D"]["now"]["state"], now["D"]["now"]["amount"]) == ("achieved", 150000)
+    assert [now[h]["changed"] for h in ("H1", "H2")] == [False, False]
+    assert [now[h]["because"] for h in ("H1", "H2")] == [[], []]
+    assert now["H1"]["claimed"] == {
+        k: lines[("withdrawn", seed.people["H1"])][k] for k in ("on", "amount", "evidence")
+    }
+    assert (restated.json()["claimed_total"], restated.json()["total_now"]) == (400000, 250000)
 
     path = f"/v1/claims/{claim['id']}"
     for line, verdict in enumerate(["verified"] * 4 + ["disputed"], start=1):
@@ -140,6 +156,7 @@ def test_only_a_programs_supervisor_claims_and_only_its_assessors_judge(sealing_
     )
     assert foreign.status_code == 403, foreign.text
     assert api.get(path, role="caseworker").status_code == 403
+    assert api.get(path + "/restatement", role="analyst").status_code == 403
     assert api.http.get(path, headers=api.as_("assessor", [OTHER])).status_code == 403
     # An assessor reads and judges; it records no case data.
     person = {"target_groups": ["elderly"], "settlement": "X", "birth_year": 1950,
