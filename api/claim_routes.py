@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from api import policy
-from api.answers import ReadAnswer, documented
+from api.answers import ReadAnswer, csv_too, documented
 from api.auth import Principal
 from api.bodies import Body, Day, Id, Moment
 from api.claim_basis import claim_basis
@@ -20,6 +20,7 @@ from api.claim_restatement import Restatement, restatement
 from api.command_headers import idempotency_key
 from api.command_routes import answer_body
 from api.deps import authenticate, components, request_id
+from api.model_reads import answer
 from api.problems import PROBLEMS, ProblemError
 from api.read_params import KnownAt
 from domain.base import Actor
@@ -110,6 +111,36 @@ class ClaimAnswer(ReadAnswer):
     )
 
 
+class ClaimLines(ReadAnswer):
+    """A claim's lines with their verdicts (CSV too)."""
+
+    claim_id: str
+    lines: list[ClaimLine]
+    version: int = Field(description="The claim's version: 1 as submitted, +1 a judgement")
+    position: int = Field(description="The log's position when it was read")
+
+    model_config = documented(
+        {
+            "claim_id": "0b7d2e94-81f3-4a6c-b5d0-7e3c9a1f2d48",
+            "lines": [_LINE],
+            "version": 3,
+            "position": 420,
+        }
+    )
+
+
+def _lines_of(claim: Claim) -> list[ClaimLine]:
+    return [
+        ClaimLine(
+            line=n,
+            **line,
+            verdict=claim.verdicts.get(n, {}).get("verdict"),
+            reason=claim.verdicts.get(n, {}).get("reason"),
+        )
+        for n, line in enumerate(claim.lines, start=1)
+    ]
+
+
 def router() -> APIRouter:
     claims = APIRouter(tags=["outcomes"], responses=PROBLEMS)
 
@@ -165,21 +196,40 @@ def router() -> APIRouter:
             period_end=found.period_end,
             known_at=found.known_at,
             definitions=found.definitions,
-            lines=[
-                ClaimLine(
-                    line=n,
-                    **line,
-                    verdict=found.verdicts.get(n, {}).get("verdict"),
-                    reason=found.verdicts.get(n, {}).get("reason"),
-                )
-                for n, line in enumerate(found.lines, start=1)
-            ],
+            lines=_lines_of(found),
             total=found.total,
             checkpoint=found.checkpoint,
             submitted_by=found.submitted_by,
             decision=found.decision,
             version=found.version,
         )
+
+    @claims.get(
+        "/v1/claims/{claim_id}/lines",
+        operation_id="claim_lines",
+        response_model=ClaimLines,
+        responses=csv_too(ClaimLines),
+    )
+    def lines(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        claim_id: UUID,
+        known_at: KnownAt = None,
+    ) -> Response:
+        """The claim's lines with their verdicts; CSV with `Accept: text/csv` (evidence ids
+        separated by spaces)."""
+        found: Claim = components(request).ledger.load_as_known(Claim, claim_id, known_at)
+        policy.check_claim_reader(principal, found)
+        listed = [line.model_dump(mode="json") for line in _lines_of(found)]
+        rows = [{**line, "evidence": " ".join(line["evidence"])} for line in listed]
+        ledger = components(request).ledger
+        body = {
+            "claim_id": str(found.id),
+            "lines": listed,
+            "version": found.version,
+            "position": ledger.recorder.max_notification_id() or 0,
+        }
+        return answer(request, body, rows)
 
     @claims.get(
         "/v1/claims/{claim_id}/restatement",

@@ -4,6 +4,8 @@ an assessor judges each line, then the claim; a fact recorded later leaves the c
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,6 +118,15 @@ def test_a_claim_pays_exactly_the_outcomes_achieved_as_known_then_and_never_chan
     )
     assert decided.status_code == 201, decided.text
     final = api.get(path, role="auditor").json()
+    listed = api.get(path + "/lines", role="supervisor")
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["lines"] == final["lines"]
+    as_csv = api.http.get(path + "/lines", headers={**api.as_("supervisor"), "Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.text)))
+    last = table[-1]
+    assert (last["line"], last["key"], last["verdict"]) == ("5", "withdrawn", "disputed")
+    assert table[0]["evidence"] == " ".join(final["lines"][0]["evidence"])
     assert [line["verdict"] for line in final["lines"]] == ["verified"] * 4 + ["disputed"]
     assert final["decision"]["amount"] == 350000
     assert final["decision"]["by"] == "assessor-1"
