@@ -119,6 +119,18 @@ def report(
                 "p99 < 50 ms",
             )
         )
+    for found in c.get("outcomes", []):  # once, after the runs
+        rows.append(
+            (
+                f"7. outcome status of {found['people']:,.0f} people under 5 definitions"
+                f" (s, median of 3): {found['status_s']:.2f}",
+                "",
+                f"rebuild of the outcome facts over the same {found['events']:,.0f} events:"
+                f" {found['rebuild_s']:.2f} s",
+                f"{found['status_s'] / found['rebuild_s']:.2f}x",
+                "",
+            )
+        )
     with psycopg.connect(server) as conn:
         pg = {
             name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]

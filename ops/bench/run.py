@@ -249,12 +249,17 @@ def main() -> int:
         print(f"run {n + 1} of {runs}", flush=True)
         for key, value in one_run(args.quick, rural, tenth, expected, n == 0).items():
             collected[key].append(value)
-    import search  # noqa: PLC0415 - here: it imports this module's helpers
+    import outcomes  # noqa: PLC0415 - here: these import this module's helpers
+    import search  # noqa: PLC0415
 
     print("person search", flush=True)
     found = search.search_bench(5000 if args.quick else 100_000, 300 if args.quick else 2000)
     print(search.printed(found), flush=True)
     collected["search"].append(found)
+    print("outcome status", flush=True)
+    statuses = outcomes.outcomes_bench(1000 if args.quick else 10_000)
+    print(outcomes.printed(statuses), flush=True)
+    collected["outcomes"].append(statuses)
     Path(args.out).write_text(
         report(collected, runs, scale, expected, time.perf_counter() - started, SERVER, THREADS)
     )

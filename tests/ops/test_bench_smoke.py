@@ -29,3 +29,6 @@ def test_the_quick_benchmark_completes_with_exact_counts(postgres_url: str, tmp_
     assert "Rural year imported: 4,245 services, 28 participants" in report
     http = next(line for line in report.splitlines() if line.startswith("| 2. HTTP"))
     assert float(http.split(" | ")[1].split("/s")[0].replace(",", "")) > 0, http
+    statuses = next(line for line in report.splitlines() if line.startswith("| 7. outcome"))
+    assert "of 1,000 people under 5 definitions" in statuses, statuses
+    assert "outcome status of 1,000 people under 5 definitions (4,0" in done.stdout
