@@ -24,7 +24,7 @@ FIGURES = {
     "write path, 16 threads (commands/s)": r"write path 16 thread\(s\): group commit ([\d,]+)/s",
     "HTTP commands/s": r"http: ([\d,]+) commands/s",
     "import (events/s)": r"import: [\d,]+ events at ([\d,]+)/s",
-    "rebuild (events/s)": r"rebuild of all four: ([\d,]+) events/s",
+    "rebuild (events/s)": r"rebuild of every read model: ([\d,]+) events/s",
 }
 
 

@@ -83,7 +83,7 @@ def report(
             ">= 100,000/s",
         ),
         (
-            "4. rebuild of all four read models (events/s)",
+            "4. rebuild of every read model (events/s)",
             rate("rebuild"),
             f"sequential read of the events table: {rate('scan')}",
             ratio("rebuild", "scan"),

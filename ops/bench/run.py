@@ -117,7 +117,7 @@ def bench_program(ledger: Ledger) -> uuid.UUID:
 
 
 def rebuilt(url: str, folder: Path) -> dict[str, float]:
-    """Rebuild all four read models in a process of its own: seconds, events, peak RSS."""
+    """Rebuild every read model in a process of its own: seconds, events, peak RSS."""
     done = subprocess.run(
         [sys.executable, "-c", REBUILD],
         env=env_for(url, folder),
@@ -213,7 +213,7 @@ def one_run(
         results["peak_rss_mb"] = whole["peak_rss_mb"]
         results["scan"] = measure.sequential_read(url, "public")
         print(
-            f"  rebuild of all four: {results['rebuild']:,.0f} events/s"
+            f"  rebuild of every read model: {results['rebuild']:,.0f} events/s"
             f" ({whole['seconds']:.1f} s,"
             f" peak RSS {whole['peak_rss_mb']:.0f} MB); table scan {results['scan']:,.0f} rows/s",
             flush=True,
