@@ -3,41 +3,37 @@ api/claim_basis.py); it is read with each line's verdict, and the assessor's dec
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field
 
 from api import policy
-from api.answers import ReadAnswer, csv_too, documented
+from api.answers import csv_too
 from api.auth import Principal
 from api.bodies import Body, Day, Id, Moment
+from api.claim_answers import ClaimAnswer, ClaimLine, ClaimLines, ClaimList, ClaimSummary
 from api.claim_basis import claim_basis
 from api.claim_restatement import Restatement, restatement
 from api.command_headers import idempotency_key
 from api.command_routes import answer_body
 from api.deps import authenticate, components, request_id
-from api.model_reads import answer
+from api.model_reads import MinPosition, answer, reading_of
 from api.problems import PROBLEMS, ProblemError
-from api.read_params import KnownAt
+from api.read_params import (
+    Cursor,
+    KnownAt,
+    Limit,
+    ProgramRef,
+    cursor_at,
+    offset_of,
+    program_id_of,
+)
 from domain.base import Actor
 from domain.claim import Claim
 from domain.commands import Context
-
-_LINE = {
-    "line": 1,
-    "participant_id": "6f1c8a52-3d0e-4c1b-9a7e-2b5d8f0e4a11",
-    "key": "no_return",
-    "version": 1,
-    "on": "2022-03-01",
-    "evidence": ["423bded8-afd3-5631-ba75-273224e30148"],
-    "amount": 150000,
-    "verdict": "verified",
-    "reason": "",
-}
 
 
 class ClaimRequest(Body):
@@ -48,85 +44,6 @@ class ClaimRequest(Body):
     period_start: Day
     period_end: Day
     known_at: Moment | None = None
-
-
-class ClaimLine(ReadAnswer):
-    """One outcome claimed: whose, which definition (and version), the day achieved, the
-    entry ids that prove it, its amount; and the assessor's verdict, if given yet."""
-
-    line: int
-    participant_id: str
-    key: str
-    version: int
-    on: date
-    evidence: list[str]
-    amount: int
-    verdict: str | None = None
-    reason: str | None = None
-
-
-class ClaimAnswer(ReadAnswer):
-    """A claim as submitted, with the assessor's verdicts and decision."""
-
-    id: UUID
-    program_id: UUID
-    period_start: date
-    period_end: date
-    known_at: datetime = Field(description="The moment the claim was frozen at")
-    definitions: dict[str, int] = Field(description="Each outcome claimed, by its version")
-    lines: list[ClaimLine]
-    total: int
-    checkpoint: dict[str, Any] | None = Field(
-        description="The signed checkpoint covering every evidence event"
-    )
-    submitted_by: str
-    decision: dict[str, Any] | None = Field(description="verdict, reason, amount paid, by")
-    version: int
-
-    model_config = documented(
-        {
-            "id": "0b7d2e94-81f3-4a6c-b5d0-7e3c9a1f2d48",
-            "program_id": "215169e2-43f3-50c4-a5ee-ae5129360613",
-            "period_start": "2021-01-01",
-            "period_end": "2022-12-31",
-            "known_at": "2023-01-15T09:00:00Z",
-            "definitions": {"no_return": 1},
-            "lines": [_LINE],
-            "total": 150000,
-            "checkpoint": {
-                "position": 420,
-                "hash": "9f2c" * 16,
-                "signed_at": "2023-01-15T08:59:58Z",
-                "signature": "c2lnbmF0dXJl",
-            },
-            "submitted_by": "supervisor-1",
-            "decision": {
-                "verdict": "accepted",
-                "reason": "every line verified",
-                "amount": 150000,
-                "by": "assessor-1",
-            },
-            "version": 3,
-        }
-    )
-
-
-class ClaimLines(ReadAnswer):
-    """A claim's lines with their verdicts (CSV too)."""
-
-    claim_id: str
-    lines: list[ClaimLine]
-    version: int = Field(description="The claim's version: 1 as submitted, +1 a judgement")
-    position: int = Field(description="The log's position when it was read")
-
-    model_config = documented(
-        {
-            "claim_id": "0b7d2e94-81f3-4a6c-b5d0-7e3c9a1f2d48",
-            "lines": [_LINE],
-            "version": 3,
-            "position": 420,
-        }
-    )
 
 
 def _lines_of(claim: Claim) -> list[ClaimLine]:
@@ -143,6 +60,45 @@ def _lines_of(claim: Claim) -> list[ClaimLine]:
 
 def router() -> APIRouter:
     claims = APIRouter(tags=["outcomes"], responses=PROBLEMS)
+
+    @claims.get("/v1/claims", operation_id="list_claims", response_model=ClaimList)
+    def listed(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        program: ProgramRef | None = None,
+        cursor: Cursor = None,
+        limit: Limit = 100,
+        min_position: MinPosition = None,
+    ) -> ClaimList:
+        """Claims (of one program, by id or code), in the order submitted, as far as the
+        caller's programs go."""
+        policy.require(principal, *policy.CLAIM_READERS)
+        shown = policy.programs_shown(principal)
+        if program is not None:
+            asked = program_id_of(program)
+            policy.check_program(principal, asked)
+            shown = frozenset({asked})
+        offset = offset_of(cursor)
+        model, opening = reading_of(request, "directory", min_position)
+        with opening as reading:
+            found = model.claims(reading, shown, offset, limit + 1)  # type: ignore[attr-defined]
+        return ClaimList(
+            claims=[
+                ClaimSummary(
+                    id=UUID(c.claim_id),
+                    program_id=UUID(c.program_id),
+                    period_start=c.period_start,
+                    period_end=c.period_end,
+                    total=c.total,
+                    submitted_by=c.submitted_by,
+                    decision=c.decision,
+                    paid=c.paid,
+                )
+                for c in found[:limit]
+            ],
+            next_cursor=cursor_at(offset + limit) if len(found) > limit else None,
+            position=reading.position,
+        )
 
     @claims.post("/v1/claims", status_code=201, operation_id="submit_claim")
     def submit(

@@ -1,4 +1,5 @@
-"""Directory read model: the programs, facilities and episodes a frontend looks up and lists."""
+"""Directory read model: the programs, facilities, episodes and claims a frontend looks up and
+lists."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.claim import Claim
 from domain.episode import Episode
 from domain.facility import Facility
 from domain.program import Program
@@ -58,8 +60,20 @@ class EpisodeFilter:
     status: str | None = None  # "open" or "closed"
 
 
+@dataclass(frozen=True)
+class ClaimEntry:
+    claim_id: str
+    program_id: str
+    period_start: date
+    period_end: date
+    total: int
+    submitted_by: str
+    decision: str | None
+    paid: int | None
+
+
 class Directory(ReadModel):
-    """Programs, facilities and episodes by what frontends look them up by."""
+    """Programs, facilities, episodes and claims by what frontends look them up by."""
 
     name = "directory"
     TABLES: ClassVar[dict[str, str]] = {
@@ -81,6 +95,12 @@ class Directory(ReadModel):
             " caseworker TEXT NOT NULL, opened_on TEXT NOT NULL, closed_on TEXT,"
             " position INTEGER NOT NULL"
         ),
+        # Claims, with the assessor's decision once made.
+        "claims": (
+            "claim_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, period_start TEXT NOT NULL,"
+            " period_end TEXT NOT NULL, total INTEGER NOT NULL, submitted_by TEXT NOT NULL,"
+            " decision TEXT, paid INTEGER, position INTEGER NOT NULL"
+        ),
     }
     INDEXES = (
         ("programs", "code_key"),
@@ -88,6 +108,7 @@ class Directory(ReadModel):
         ("episodes", "program_id, position"),
         ("episodes", "participant_id"),
         ("episodes", "caseworker"),
+        ("claims", "program_id, position"),
     )
 
     @handles(Program.Defined)
@@ -143,6 +164,28 @@ class Directory(ReadModel):
         tx.execute(
             f"UPDATE {self.t('episodes')} SET closed_on = ? WHERE episode_id = ?",
             (event.occurred_on.isoformat(), text(event.originator_id)),
+        )
+
+    @handles(Claim.Submitted)
+    def _claimed(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.t('claims')} VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+            (
+                text(event.originator_id),
+                str(event.program_id),
+                event.period_start.isoformat(),
+                event.period_end.isoformat(),
+                event.total,
+                event.recorded_by,
+                position,
+            ),
+        )
+
+    @handles(Claim.Decided)
+    def _decided(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"UPDATE {self.t('claims')} SET decision = ?, paid = ? WHERE claim_id = ?",
+            (event.verdict, event.amount, text(event.originator_id)),
         )
 
     # Queries.
@@ -243,6 +286,35 @@ class Directory(ReadModel):
                 None if closed is None else date.fromisoformat(closed),
             )
             for eid, program, participant, caseworker, opened, closed in rows
+        ]
+
+    def claims(
+        self,
+        reading: Reading,
+        programs: Collection[UUID] | None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[ClaimEntry]:
+        """Claims of these programs (None: every program) in the order submitted."""
+        where, args = _within("program_id", programs)
+        rows = reading.tx.execute(
+            "SELECT claim_id, program_id, period_start, period_end, total, submitted_by,"
+            f" decision, paid FROM {reading.t('claims')}{_where(where)}"
+            " ORDER BY position LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        )
+        return [
+            ClaimEntry(
+                str(cid),
+                str(program),
+                date.fromisoformat(str(start)),
+                date.fromisoformat(str(end)),
+                int(str(total)),
+                str(by),
+                None if decision is None else str(decision),
+                None if paid is None else int(str(paid)),
+            )
+            for cid, program, start, end, total, by, decision, paid in rows
         ]
 
 

@@ -132,6 +132,21 @@ def test_a_claim_pays_exactly_the_outcomes_achieved_as_known_then_and_never_chan
     assert final["decision"]["by"] == "assessor-1"
     refused = api.post(path + "/decision", {"verdict": "rejected", "reason": "x"}, role="assessor")
     assert (refused.status_code, refused.json()["code"]) == (409, "claim_decided")
+    head = api.log_head()
+    listed_claims = api.get("/v1/claims", role="supervisor", program=OWN, min_position=head)
+    assert listed_claims.status_code == 200, listed_claims.text
+    assert listed_claims.json()["claims"] == [
+        {
+            "id": claim["id"], "program_id": seed.program, "period_start": day(1000),
+            "period_end": TODAY.isoformat(), "total": 400000, "submitted_by": "supervisor-1",
+            "decision": "accepted", "paid": 350000,
+        }
+    ]  # fmt: skip
+    others = api.http.get(
+        "/v1/claims", params={"min_position": head}, headers=api.as_("supervisor", [OTHER])
+    )
+    assert others.json()["claims"] == []
+    assert api.get("/v1/claims", role="caseworker").status_code == 403
 
 
 def test_a_claim_whose_evidence_no_checkpoint_covers_is_refused_and_nothing_written(
