@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from api.bootstrap import ledger_for
 from api.store_env import read_model_env
@@ -48,3 +51,17 @@ def stores(store_url: str) -> Iterator[Stores]:
     yield opened
     opened.read.close()
     opened.ledger.close()
+
+
+@pytest.fixture(scope="module")
+def schemas(postgres_url: str) -> Callable[[], str]:
+    """Makes a fresh schema of the test database per call: a property test's examples each get
+    their own stores."""
+
+    def new_schema() -> str:
+        schema = f"p_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        return f"{postgres_url}?schema={schema}"
+
+    return new_schema

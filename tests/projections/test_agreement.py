@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
-import psycopg
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg import sql
 
 from domain.base import DomainError
 from domain.episode import Episode
@@ -359,17 +355,6 @@ def test_live_rebuilt_and_folded_agree_on_sqlite(operations: list[tuple[Any, ...
         finally:
             stores.read.close()
             stores.ledger.close()
-
-
-@pytest.fixture(scope="module")
-def schemas(postgres_url: str) -> Any:
-    def new_schema() -> str:
-        schema = f"p_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        return f"{postgres_url}?schema={schema}"
-
-    return new_schema
 
 
 @settings(PROPERTY, max_examples=10)

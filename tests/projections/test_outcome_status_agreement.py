@@ -11,11 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg import sql
 
 from domain.base import Actor
 from domain.episode import Episode
@@ -212,17 +209,6 @@ def test_live_rebuilt_and_recomputed_statuses_agree_on_sqlite(
         finally:
             stores.read.close()
             stores.ledger.close()
-
-
-@pytest.fixture(scope="module")
-def schemas(postgres_url: str) -> Any:
-    def new_schema() -> str:
-        schema = f"o_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        return f"{postgres_url}?schema={schema}"
-
-    return new_schema
 
 
 @settings(PROPERTY, max_examples=8)
