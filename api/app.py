@@ -19,6 +19,7 @@ from api import (
     command_routes,
     episode_routes,
     facility_routes,
+    indigo_routes,
     observability,
     occupancy_routes,
     ops_routes,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
         person_search_routes,  # before participant_routes: /candidates is no participant's id
         program_routes,
         outcome_routes,
+        indigo_routes,
         claim_routes,
         facility_routes,
         participant_routes,

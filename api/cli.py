@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         "export-audit", help="write events and signed checkpoints (NDJSON)"
     )
     export.add_argument("file", help="where to write the export")
+    indigo = commands.add_parser(
+        "export-indigo", help="write a program in the INDIGO data standard (JSON)"
+    )
+    indigo.add_argument("program", help="the program's code or id")
+    indigo.add_argument("file", help="where to write the export")
+    indigo.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
     _add_erasures(commands.add_parser("erasures", help="the erasures listed outside the store"))
     token = commands.add_parser("token", help="mint a development token (embedded HS256 secret)")
     token.add_argument("--sub", required=True, help="the subject, e.g. a staff id")
@@ -94,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(cli_ops.verify_chain(settings, args.trusted))
     elif args.command == "export-audit":
         cli_ops.export(settings, args.file)
+    elif args.command == "export-indigo":
+        sys.exit(cli_ops.export_indigo(settings, args.program, Path(args.file), args.as_of))
     elif args.command == "erasures":
         sys.exit(cli_ops.reapply_erasures(settings, Path(args.file) if args.file else None))
     elif args.command == "token":

@@ -1,20 +1,28 @@
 """The operator's commands on the store: follow the log, rebuild read models, verify the audit
-chain, export it, erase listed people again. None of them loads the HTTP stack."""
+chain, export it, export a program in the INDIGO standard, erase listed people again. None of
+them loads the HTTP stack."""
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from types import FrameType
+from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api import bootstrap
 from api.audit_export import export_audit
+from api.indigo_export import indigo_export
 from api.settings import Settings
 from api.store_env import erasure_list_path
+from domain.base import NotFoundError
+from domain.program import program_id_for
 from projections.checkpoints import TrustedFileError, read_trusted
 from projections.follower import Follower
 from projections.rebuild import rebuild
@@ -129,6 +137,30 @@ def export(settings: Settings, path: str) -> None:
     finally:
         components.close()
     print(f"wrote {written} events and the signed checkpoints to {path}")
+
+
+# A program named by its dashed id, else by its code (api/read_params.py's rule, without FastAPI).
+DASHED_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def export_indigo(settings: Settings, program: str, path: Path, as_of: date | None) -> int:
+    """The program (by code or id) in the INDIGO data standard, as GET /v1/programs/{id}/indigo
+    answers it now, from the outcome read model as far as it has followed the log. Exit 0, or 2
+    for a program the ledger does not know."""
+    program_id = UUID(program) if DASHED_UUID.fullmatch(program) else program_id_for(program)
+    components = bootstrap.build(settings, follow_in_process=False)
+    try:
+        ledger = components.ledger
+        with components.models["outcome_facts"].reading() as reading:
+            body = indigo_export(ledger, reading, program_id, as_of or ledger.clock(), None)
+    except NotFoundError as error:
+        print(f"ledger export-indigo: {error}", file=sys.stderr)
+        return 2
+    finally:
+        components.close()
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote program {body['program_code']} on {body['as_of']} to {path}")
+    return 0
 
 
 def rebuild_models(settings: Settings, names: list[str]) -> None:
