@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import policy
@@ -134,6 +134,13 @@ def router() -> APIRouter:
             status_code=200 if result.replayed else 201,
             headers={"Location": f"/v1/claims/{result.id}", "ETag": f'"{result.version}"'},
         )
+
+    @claims.api_route(
+        "/v1/claims", methods=["PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False
+    )
+    def other_methods() -> None:
+        """Two routes share the path: the Allow of a 405 names both (Starlette's names one)."""
+        raise HTTPException(405, headers={"Allow": "GET, POST"})
 
     @claims.get("/v1/claims/{claim_id}", operation_id="get_claim", response_model=ClaimAnswer)
     def claim(

@@ -147,6 +147,10 @@ def test_a_claim_pays_exactly_the_outcomes_achieved_as_known_then_and_never_chan
     )
     assert others.json()["claims"] == []
     assert api.get("/v1/claims", role="caseworker").status_code == 403
+    for method in ("PUT", "PATCH", "DELETE", "OPTIONS"):
+        other = api.http.request(method, "/v1/claims", headers=api.as_("supervisor"))
+        assert (other.status_code, other.headers["allow"]) == (405, "GET, POST"), method
+        assert other.json()["code"] == "method_not_allowed"
 
 
 def test_a_claim_whose_evidence_no_checkpoint_covers_is_refused_and_nothing_written(
