@@ -22,7 +22,7 @@ from api.indigo_export import indigo_export
 from api.settings import Settings
 from api.store_env import erasure_list_path
 from domain.base import NotFoundError
-from domain.program import program_id_for
+from domain.program import Program, program_id_for
 from projections.checkpoints import TrustedFileError, read_trusted
 from projections.follower import Follower
 from projections.rebuild import rebuild
@@ -151,8 +151,9 @@ def export_indigo(settings: Settings, program: str, path: Path, as_of: date | No
     components = bootstrap.build(settings, follow_in_process=False)
     try:
         ledger = components.ledger
+        found: Program = ledger.load(Program, program_id)
         with components.models["outcome_facts"].reading() as reading:
-            body = indigo_export(ledger, reading, program_id, as_of or ledger.clock(), None)
+            body = indigo_export(ledger, reading, found, as_of or ledger.clock(), None)
     except NotFoundError as error:
         print(f"ledger export-indigo: {error}", file=sys.stderr)
         return 2

@@ -77,12 +77,12 @@ class Payment:
 
 
 def indigo_export(
-    ledger: Ledger, reading: Reading, program_id: UUID, as_of: date, known_at: datetime | None
+    ledger: Ledger, reading: Reading, program: Program, as_of: date, known_at: datetime | None
 ) -> dict[str, Any]:
-    """The program's export on `as_of` as known at `known_at` (now, if None)."""
-    program: Program = ledger.load_as_known(Program, program_id, known_at)
-    found = statuses(reading, program_id, chosen(program.outcome_definitions), as_of, known_at)
-    payments = paid_by(program_claims(ledger, program_id, known_at))
+    """The program's export on `as_of` as known at `known_at` (now, if None); `program` as
+    known then."""
+    found = statuses(reading, program.id, chosen(program.outcome_definitions), as_of, known_at)
+    payments = paid_by(program_claims(ledger, program.id, known_at))
     return {
         "indigo_version": INDIGO_VERSION,
         "schema": INDIGO_SCHEMA,

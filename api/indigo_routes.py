@@ -17,10 +17,9 @@ from api.bodies import Day
 from api.deps import authenticate, components
 from api.indigo_export import INDIGO_SCHEMA, INDIGO_VERSION, indigo_export
 from api.model_reads import MinPosition, answer, reading_of
-from api.problems import PROBLEMS, ProblemError
-from api.read_params import KnownAt, ProgramPath, program_id_of
+from api.problems import PROBLEMS
+from api.read_params import KnownAt, ProgramPath, program_as_known, program_id_of
 from api.report_routes import in_utc
-from domain.base import NotFoundError
 
 _PROJECT = {
     "name": {"value": "Accompanied accommodation"},
@@ -107,16 +106,10 @@ def router() -> APIRouter:
         policy.check_report(principal, pid)
         ledger = components(request).ledger
         moment = in_utc(known_at) if known_at else None
+        program = program_as_known(ledger, pid, moment)
         _, opening = reading_of(request, "outcome_facts", min_position)
-        try:
-            with opening as reading:
-                body = indigo_export(ledger, reading, pid, as_of or ledger.clock(), moment)
-        except NotFoundError as error:
-            raise ProblemError(
-                404, "not_found", str(error),
-                "Name a program by its id or its code, known at `known_at` if you give one;"
-                " GET /v1/programs lists those you may read",
-            ) from None  # fmt: skip
+        with opening as reading:
+            body = indigo_export(ledger, reading, program, as_of or ledger.clock(), moment)
         return answer(request, body)
 
     return indigo

@@ -17,9 +17,16 @@ from api.bodies import Day
 from api.deps import authenticate, components
 from api.model_reads import MinPosition, answer, reading_of
 from api.problems import PROBLEMS, ProblemError
-from api.read_params import Cursor, KnownAt, Limit, ProgramPath, page, program_id_of
+from api.read_params import (
+    Cursor,
+    KnownAt,
+    Limit,
+    ProgramPath,
+    page,
+    program_as_known,
+    program_id_of,
+)
 from api.report_routes import in_utc
-from domain.base import NotFoundError
 from domain.program import Program
 from projections.outcome_status import OutcomeStatus, chosen, statuses
 
@@ -295,14 +302,7 @@ def _evaluated(
     """The day, the moment, the statuses of the definitions asked for, and the position read."""
     ledger = components(request).ledger
     moment = in_utc(known_at) if known_at else None
-    try:
-        program: Program = ledger.load_as_known(Program, program_id, moment)
-    except NotFoundError as error:
-        raise ProblemError(
-            404, "not_found", str(error),
-            "Name a program by its id or its code, known at `known_at` if you give one;"
-            " GET /v1/programs lists those you may read",
-        ) from None  # fmt: skip
+    program = program_as_known(ledger, program_id, moment)
     try:
         definitions = chosen(program.outcome_definitions, key, version)
     except LookupError as error:

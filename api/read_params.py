@@ -4,6 +4,7 @@ program named by its id or its code."""
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -90,3 +91,17 @@ def known_program(ledger: Any, ref: str) -> UUID:
             "Name a program by its id or its code; GET /v1/programs lists those you may read",
         ) from None  # fmt: skip
     return program_id
+
+
+def program_as_known(ledger: Any, program_id: UUID, known_at: datetime | None) -> Program:
+    """The program as known at `known_at` (now, if None), or a 404 problem naming the way to
+    find one: unknown, or not yet defined then."""
+    try:
+        program: Program = ledger.load_as_known(Program, program_id, known_at)
+    except NotFoundError as error:
+        raise ProblemError(
+            404, "not_found", str(error),
+            "Name a program by its id or its code, known at `known_at` if you give one;"
+            " GET /v1/programs lists those you may read",
+        ) from None  # fmt: skip
+    return program
