@@ -19,6 +19,7 @@ from api.bootstrap import Components
 from domain.base import DomainError
 from domain.claim import ClaimBasis
 from domain.program import Program
+from projections.model import ReadModel
 from projections.outcome_status import OutcomeStatus, chosen, evidence_position, statuses
 from projections.read_your_writes import wait_for
 from store import cooperative
@@ -31,6 +32,14 @@ class EvidenceUnsealedError(DomainError):
     rule = "claim_evidence_unsealed"
 
 
+def outcome_facts_caught_up(components: Components) -> ReadModel:
+    """The outcome facts model, once it has every event of the log as it stands now."""
+    model = components.models["outcome_facts"]
+    head = components.ledger.recorder.max_notification_id() or 0
+    wait_for(model, head, timeout=components.settings.read_wait_seconds)
+    return model
+
+
 def claim_basis(
     components: Components, program_id: UUID, period_start: date, period_end: date
 ) -> Callable[[datetime], ClaimBasis]:
@@ -41,12 +50,7 @@ def claim_basis(
         return result
 
     def _frozen(known_at: datetime) -> ClaimBasis:
-        ledger, model = components.ledger, components.models["outcome_facts"]
-        wait_for(
-            model,
-            ledger.recorder.max_notification_id() or 0,
-            timeout=components.settings.read_wait_seconds,
-        )
+        ledger, model = components.ledger, outcome_facts_caught_up(components)
         program: Program = ledger.load_as_known(Program, program_id, known_at)
         definitions = chosen(program.outcome_definitions)
         period = (period_start, period_end)

@@ -12,12 +12,11 @@ from pydantic import Field
 
 from api.answers import ReadAnswer, documented
 from api.bootstrap import Components
-from api.claim_basis import claim_lines
+from api.claim_basis import claim_lines, outcome_facts_caught_up
 from domain.claim import Claim
 from domain.outcome_rules import FACTS
 from domain.program import Program
 from projections.outcome_status import OutcomeStatus, recorded_since, statuses
-from projections.read_your_writes import wait_for
 
 
 class NowStatus(ReadAnswer):
@@ -88,12 +87,7 @@ class Restatement(ReadAnswer):
 
 
 def restatement(components: Components, claim: Claim) -> Restatement:
-    ledger, model = components.ledger, components.models["outcome_facts"]
-    wait_for(
-        model,
-        ledger.recorder.max_notification_id() or 0,
-        timeout=components.settings.read_wait_seconds,
-    )
+    ledger, model = components.ledger, outcome_facts_caught_up(components)
     program: Program = ledger.load(Program, claim.program_id)
     definitions = [
         (key, version, program.outcome_definitions[key][version - 1])
