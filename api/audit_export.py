@@ -19,10 +19,13 @@ def export_audit(recorder: ApplicationRecorder, chain: AuditChain, path: Path) -
     # covers, and what commits meanwhile is only "not yet sealed", never "removed".
     checkpoints = chain.checkpoints()
     sealed = sorted(chain.chain().items())
+    recorded = chain.v2_from()  # after the chain rows, as `ledger verify` reads it
+    v2_from = recorded if recorded is not None else (sealed[-1][0] if sealed else 0) + 1
     written = 0
     with path.open("w") as out:
         out.write(json.dumps({"kind": "public_key", "algorithm": "Ed25519",
                               "key": base64.b64encode(public_key).decode()}) + "\n")  # fmt: skip
+        out.write(json.dumps({"kind": "links", "v2_from": v2_from}) + "\n")
         for n in stored_events(recorder):
             out.write(json.dumps({
                 "kind": "event", "position": n.id, "originator_id": str(n.originator_id),

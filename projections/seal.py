@@ -30,11 +30,35 @@ READ_PAGE = 5000
 
 
 def link(
-    previous: bytes, position: int, originator_id: object, version: int, topic: str, state: bytes
+    previous: bytes,
+    position: int,
+    originator_id: object,
+    version: int,
+    topic: str,
+    state: bytes,
+    v2_from: int = 1,
 ) -> bytes:
-    """One link of the chain. ops/audit/verify_export.py computes exactly the same."""
+    """One link of the chain: of the second form from position `v2_from` on, of the first
+    before it. ops/audit/verify_export.py and verify_claim.py compute exactly the same.
+
+    The first form hashes the event's stored bytes whole; the second, their SHA-256
+    (`link_of_digest`). So a claim's package proves the events it holds in full with only the
+    head and digest of every other event: no other program's case facts.
+    """
+    if position >= v2_from:
+        return link_of_digest(
+            previous, position, originator_id, version, topic, hashlib.sha256(state).digest()
+        )
     head = f"{position}|{originator_id}|{version}|{topic}|".encode()
     return hashlib.sha256(previous + head + state).digest()
+
+
+def link_of_digest(
+    previous: bytes, position: int, originator_id: object, version: int, topic: str, digest: bytes
+) -> bytes:
+    """A link of the second form, from the SHA-256 of the event's stored bytes."""
+    head = f"{position}|{originator_id}|{version}|{topic}|".encode()
+    return hashlib.sha256(previous + head + digest).digest()
 
 
 def _recorded(state: bytes) -> str | None:
@@ -57,6 +81,9 @@ class AuditChain(ReadModel):
             "position INTEGER PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL,"
             " signature TEXT NOT NULL"
         ),
+        # Where each form of link starts: a chain begun before the second form keeps the first
+        # up to the position recorded here (the seal is never replayed).
+        "links": "version INTEGER PRIMARY KEY, from_position INTEGER NOT NULL",
     }
 
     def __init__(
@@ -74,6 +101,7 @@ class AuditChain(ReadModel):
         self.every_events = every_events
         self.every_seconds = every_seconds
         self._last: tuple[int, bytes] | None = None
+        self._v2_from = 1
         self._since_checkpoint = 0
         self._checkpointed_at = time.monotonic()
         self._rows: list[tuple[int, str, str | None]] = []
@@ -97,6 +125,7 @@ class AuditChain(ReadModel):
                 notification.originator_version,
                 notification.topic,
                 notification.state,
+                self._v2_from,
             )
             position = at
             self._rows.append((at, previous.hex(), _recorded(notification.state)))
@@ -160,9 +189,25 @@ class AuditChain(ReadModel):
             # A tail hashed before a restart, not yet signed, is due like any other.
             latest = self.latest_checkpoint(tx)
             self._since_checkpoint = self._last[0] - (latest.position if latest else 0)
+            recorded = self.v2_from(tx)
+            if recorded is None:  # a chain of the first form, or none yet: the second from here
+                recorded = self._last[0] + 1
+                tx.execute(f"INSERT INTO {self.t('links')} VALUES (2, ?)", (recorded,))
+            self._v2_from = recorded
         return self._last
 
     # Queries.
+
+    def v2_from(self, tx: Tx | None = None) -> int | None:
+        """Where links of the second form start; None before the seal first ran with them
+        (every link so far is of the first form)."""
+        query = f"SELECT from_position FROM {self.t('links')} WHERE version = 2"
+        if tx is None:
+            with self.store.transaction() as own:
+                rows = own.execute(query)
+        else:
+            rows = tx.execute(query)
+        return int(rows[0][0]) if rows else None
 
     def position_at(self, tx: Tx, known_at: datetime) -> int:
         """The last log position recorded by `known_at`."""

@@ -72,9 +72,12 @@ def verify(
     # In this order, each read holds all the one before covers (the seal runs meanwhile).
     checkpoints = chain.checkpoints()
     sealed = chain.chain()
+    # After the chain: a switch recorded since was recorded with links the read above lacks.
+    recorded = chain.v2_from()
+    v2_from = recorded if recorded is not None else max(sealed, default=0) + 1
     signed_head = max((c.position for c in checkpoints), default=0)
     wanted = {c.position for c in checkpoints} | {c.position for c in trusted}
-    scan = _scan(stored_events(recorder), sealed, wanted, signed_head)
+    scan = _scan(stored_events(recorder), sealed, wanted, signed_head, v2_from)
     finding = (
         scan.finding
         or _check_own(checkpoints, sealed, scan, public_key)
@@ -97,14 +100,18 @@ def verify(
     )
 
 
-def _scan(events: Iterable[Any], sealed: dict[int, str], wanted: set[int], signed: int) -> _Scan:
+def _scan(
+    events: Iterable[Any], sealed: dict[int, str], wanted: set[int], signed: int, v2_from: int
+) -> _Scan:
     scan = _Scan()
     expected = iter(sorted(sealed))
     want = next(expected, None)
     previous = GENESIS
     for n in events:
         scan.log_head = n.id
-        previous = link(previous, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        previous = link(
+            previous, n.id, n.originator_id, n.originator_version, n.topic, n.state, v2_from
+        )
         if n.id in wanted:
             scan.hashes[n.id] = previous.hex()
         if n.id > signed:

@@ -48,10 +48,14 @@ GENESIS = bytes(32)
 OK, TAMPERED, UNUSABLE, UNSEALED = 0, 1, 2, 3
 
 
-def link(previous: bytes, event: dict[str, Any]) -> bytes:
-    """One link of the chain, exactly as the ledger's projections/seal.py computes it."""
+def link(previous: bytes, event: dict[str, Any], v2_from: int) -> bytes:
+    """One link of the chain, exactly as the ledger's projections/seal.py computes it: from
+    position `v2_from` on, over the SHA-256 of the event's stored bytes; before it, over them."""
     head = f"{event['position']}|{event['originator_id']}|{event['version']}|{event['topic']}|"
-    return hashlib.sha256(previous + head.encode() + base64.b64decode(event["state"])).digest()
+    state = base64.b64decode(event["state"])
+    if event["position"] >= v2_from:
+        state = hashlib.sha256(state).digest()
+    return hashlib.sha256(previous + head.encode() + state).digest()
 
 
 def signed(public_key: Ed25519PublicKey, checkpoint: dict[str, Any]) -> bool:
@@ -88,8 +92,10 @@ def check(
     checkpoints = sorted(
         (x for x in lines if x["kind"] == "checkpoint"), key=lambda x: x["position"]
     )
+    # Exports taken before the second form of link name no switch: every link is of the first.
+    v2_from = next((int(x["v2_from"]) for x in lines if x["kind"] == "links"), 2**63)
     try:
-        chain = recompute(events, sealed)
+        chain = recompute(events, sealed, v2_from)
         check_own(checkpoints, sealed, chain, public_key)
         check_trusted(trusted, checkpoints, chain, public_key)
     except TamperedError as finding:
@@ -108,7 +114,9 @@ def check(
     return OK, f"{counts}: all hold"
 
 
-def recompute(events: dict[int, dict[str, Any]], sealed: dict[int, str]) -> dict[int, str]:
+def recompute(
+    events: dict[int, dict[str, Any]], sealed: dict[int, str], v2_from: int
+) -> dict[int, str]:
     """The chain over the events, compared with the seal's hashes as far as the seal went."""
     chained_head = max(sealed, default=0)
     chain: dict[int, str] = {}
@@ -116,7 +124,7 @@ def recompute(events: dict[int, dict[str, Any]], sealed: dict[int, str]) -> dict
     for position in sorted(set(sealed) | set(events)):
         if position not in events:
             raise TamperedError(f"position {position}: removed (a sealed event is missing)")
-        previous = link(previous, events[position])
+        previous = link(previous, events[position], v2_from)
         chain[position] = previous.hex()
         if position > chained_head:
             continue  # the seal has not hashed it: not sealed, reported by check()

@@ -227,3 +227,48 @@ def test_a_checkpoint_signed_with_another_key_is_refused(sealed: Sealed) -> None
     code, output = sealed.offline()
     assert code == 1
     assert "signature is not the ledger's" in output
+
+
+def test_a_chain_begun_with_links_of_the_first_form_keeps_them_and_goes_on_with_the_second(
+    sealed: Sealed,
+) -> None:
+    """A deployment sealed before the second form of link upgrades: its signed past stays as
+    it was (the seal is never replayed), and it verifies online and offline."""
+    head = sealed.ledger.recorder.max_notification_id()
+    # The seal as the earlier version of the code left it: links of the first form only, a
+    # signed checkpoint at its head, and no switch recorded.
+    previous = bytes(32)
+    for n in sealed.ledger.recorder.select_notifications(1, 10_000):
+        previous = link(
+            previous, n.id, n.originator_id, n.originator_version, n.topic, n.state, head + 1
+        )
+        sealed.sql(
+            "UPDATE {schema}.seal_g0_chain SET hash = %s WHERE position = %s", previous.hex(), n.id
+        )
+    sealed.sql("DELETE FROM {schema}.seal_g0_checkpoints")
+    sealed.sql("DELETE FROM {schema}.seal_g0_links")
+    upgraded = AuditChain(sealed.chain.store, sealed.chain.signer, every_events=10, every_seconds=0)
+    with upgraded.store.transaction() as tx:
+        upgraded.sign(tx, head, previous.hex())
+    assert upgraded.v2_from() is None
+    assert sealed.online().ok
+
+    sealed.chain = upgraded
+    sealed.ledger.assign_mentor(
+        CASEWORKER, sealed.sql("SELECT originator_id FROM {events} WHERE notification_id = %s",
+                               head)[0][0], mentor_staff="v", occurred_on=date(2024, 3, 2),
+    )  # fmt: skip
+    sealed.seal()
+    assert upgraded.v2_from() == head + 1
+    [n] = sealed.ledger.recorder.select_notifications(head + 1, 1)
+    second = link(previous, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+    assert upgraded.chain()[head + 1] == second.hex()
+    first = link(previous, n.id, n.originator_id, n.originator_version, n.topic, n.state, n.id + 1)
+    assert first != second
+    result = sealed.online()
+    assert result.ok, result.finding
+    assert result.sealed_head == head + 1
+    assert sealed.offline()[0] == 0
+    # A byte changed in an event of the first form is still found where it is.
+    change_a_byte(sealed, 3)
+    assert (sealed.online().finding.position, sealed.offline()[0]) == (3, 1)
