@@ -4,10 +4,10 @@ api/claim_basis.py); it is read with each line's verdict, and the assessor's dec
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import policy
@@ -16,6 +16,7 @@ from api.auth import Principal
 from api.bodies import Body, Day, Id, Moment
 from api.claim_answers import ClaimAnswer, ClaimLine, ClaimLines, ClaimList, ClaimSummary
 from api.claim_basis import claim_basis
+from api.claim_package import claim_package
 from api.claim_restatement import Restatement, restatement
 from api.command_headers import idempotency_key
 from api.command_routes import answer_body
@@ -23,6 +24,7 @@ from api.deps import authenticate, components, request_id
 from api.model_reads import MinPosition, answer, reading_of
 from api.problems import PROBLEMS, ProblemError
 from api.read_params import (
+    MAX_OFFSET,
     Cursor,
     KnownAt,
     Limit,
@@ -209,5 +211,26 @@ def router() -> APIRouter:
         found: Claim = components(request).ledger.load(Claim, claim_id)
         policy.check_claim_reader(principal, found)
         return restatement(components(request), found)
+
+    @claims.get(
+        "/v1/claims/{claim_id}/package",
+        operation_id="claim_package",
+        response_model=dict[str, Any],
+    )
+    def package(
+        request: Request,
+        principal: Annotated[Principal, Depends(authenticate)],
+        claim_id: UUID,
+        from_position: Annotated[int | None, Query(ge=1, le=MAX_OFFSET)] = None,
+    ) -> JSONResponse:
+        """The claim's package for its assessor, to check offline with
+        ops/audit/verify_claim.py; `from_position` reaches back to a checkpoint you kept."""
+        found: Claim = components(request).ledger.load(Claim, claim_id)
+        policy.check_claim_reader(principal, found)
+        body = claim_package(components(request), claim_id, from_position)
+        return JSONResponse(
+            body,
+            headers={"Content-Disposition": f'attachment; filename="claim-{claim_id}.json"'},
+        )
 
     return claims

@@ -160,6 +160,9 @@ FIXES = {
     "claim_evidence_unsealed": "The seal signs a checkpoint every LEDGER_CHECKPOINT_EVERY_EVENTS"
     " events or LEDGER_CHECKPOINT_EVERY_SECONDS seconds (GET /v1/audit/checkpoints/latest shows"
     " the last); send the claim again once one is signed",
+    "claim_unsealed": "The seal signs a checkpoint every LEDGER_CHECKPOINT_EVERY_EVENTS events or"
+    " LEDGER_CHECKPOINT_EVERY_SECONDS seconds (GET /v1/audit/checkpoints/latest shows the last);"
+    " ask for the package again once one is signed",
 }
 
 

@@ -251,14 +251,40 @@ class AuditChain(ReadModel):
                 )
             ]
 
+    def hash_before(self, position: int) -> bytes:
+        """The chain's value just before `position`: where a chain over what follows starts."""
+        with self.store.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT hash FROM {self.t('chain')} WHERE position < ?"
+                " ORDER BY position DESC LIMIT 1",
+                (position,),
+            )
+        return bytes.fromhex(rows[0][0]) if rows else GENESIS
+
+    def hashes_at(self, positions: Sequence[int]) -> dict[int, str]:
+        """The chain's value at each of these positions (those the seal has hashed)."""
+        found: dict[int, str] = {}
+        with self.store.transaction() as tx:
+            for first in range(0, len(positions), 500):
+                chunk = list(positions[first : first + 500])
+                found.update(
+                    tx.execute(
+                        f"SELECT position, hash FROM {self.t('chain')}"
+                        f" WHERE position IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+        return found
+
     def chain(self) -> dict[int, str]:
         with self.store.transaction() as tx:
             return dict(tx.execute(f"SELECT position, hash FROM {self.t('chain')}"))
 
 
-def stored_events(recorder: ApplicationRecorder, stop: int | None = None) -> Iterator[Any]:
-    """Every stored event in log order, as stored (bytes), page by page."""
-    start = 1
+def stored_events(
+    recorder: ApplicationRecorder, stop: int | None = None, start: int = 1
+) -> Iterator[Any]:
+    """Every stored event in log order (from `start`, up to `stop`), as stored, page by page."""
     while True:
         page = recorder.select_notifications(start, READ_PAGE, stop=stop)
         yield from page

@@ -51,11 +51,20 @@ OK, TAMPERED, UNUSABLE, UNSEALED = 0, 1, 2, 3
 def link(previous: bytes, event: dict[str, Any], v2_from: int) -> bytes:
     """One link of the chain, exactly as the ledger's projections/seal.py computes it: from
     position `v2_from` on, over the SHA-256 of the event's stored bytes; before it, over them."""
-    head = f"{event['position']}|{event['originator_id']}|{event['version']}|{event['topic']}|"
     state = base64.b64decode(event["state"])
     if event["position"] >= v2_from:
         state = hashlib.sha256(state).digest()
-    return hashlib.sha256(previous + head.encode() + state).digest()
+    head = (event["position"], event["originator_id"], event["version"], event["topic"])
+    return link_over(previous, *head, state)
+
+
+def link_over(
+    previous: bytes, position: int, originator_id: str, version: int, topic: str, data: bytes
+) -> bytes:
+    """A link over an event's head and `data`: its stored bytes (first form) or their SHA-256
+    (second form)."""
+    head = f"{position}|{originator_id}|{version}|{topic}|".encode()
+    return hashlib.sha256(previous + head + data).digest()
 
 
 def signed(public_key: Ed25519PublicKey, checkpoint: dict[str, Any]) -> bool:

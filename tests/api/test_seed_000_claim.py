@@ -4,7 +4,8 @@ who withdrew their applications for inpatient care; the investor is repaid per p
 not return to an institution for 12 months after moving out, per withdrawal, and per job
 started on the open market or in a supported workshop. The claim after the windows close pays
 exactly those outcomes; the assessor verifies it; a back-dated admission recorded later leaves
-it as it was and shows in its restatement."""
+it as it was and shows in its restatement. Its package verifies offline with the claim's
+figures, and fails at any evidence event edited in it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,15 @@ from typing import Any
 
 import pytest
 
+from tests.api.claim_packages import (
+    a_day_later,
+    check,
+    edited,
+    entry_position,
+    fetched,
+    public_key,
+    run_alone,
+)
 from tests.api.conftest import Api, serve
 from tests.projections.seed_http import batch, define, on_episodes, served
 
@@ -63,7 +73,9 @@ def api(store_url: str, tmp_path: Path) -> Iterator[Api]:
         yield running
 
 
-def test_the_investor_is_repaid_for_exactly_the_outcomes_the_assessor_verifies(api: Api) -> None:
+def test_the_investor_is_repaid_for_exactly_the_outcomes_the_assessor_verifies(
+    api: Api, tmp_path: Path
+) -> None:
     seed = define(api, "SIB-000", "2020-01-01", "2022-12-31", {"served": 24})
     codes = [seed.code]
     boarded = served(
@@ -167,3 +179,22 @@ def test_the_investor_is_repaid_for_exactly_the_outcomes_the_assessor_verifies(a
     assert changed[0]["now"]["state"] == "failed"
     assert changed[0]["because"] == [admission.json()["event_id"]]
     assert restated["total_now"] == claim["total"] - 150_000
+
+    # The assessor's package: checked alone, as known when the claim was frozen.
+    package = fetched(api, answer.json()["id"], assessor)
+    key = public_key(api)
+    code, output = run_alone(package, key, tmp_path)
+    assert code == 0, output
+    figures = output.splitlines()[1:-2]
+    assert figures == [
+        "  job v1: 10 lines, 1,000,000",
+        "  no_return v1: 16 lines, 2,400,000",
+        "  withdrawn v1: 8 lines, 400,000",
+        f"  total {claim['total']:,}",
+    ]
+    for line in claim["lines"]:
+        for entry in line["evidence"]:
+            position = entry_position(package, entry)
+            verdict = check(edited(package, position, a_day_later), key)
+            assert verdict.startswith(f"FAILED: position {position} ("), verdict
+            assert verdict.endswith("altered (the chain departs here from the ledger's seal)")
