@@ -63,17 +63,20 @@ def claim_package(
     people = sorted({UUID(str(line["participant_id"])) for line in claim.lines})
     with outcome_facts_caught_up(components).reading() as reading:
         episodes = episodes_in(reading, claim.program_id, people)
-    return package_of(components.ledger, components.seal, claim, episodes, from_position)
+    return package_of(
+        components.ledger, components.seal, claim, [*people, *episodes], from_position
+    )
 
 
 def package_of(
     ledger: Ledger,
     seal: AuditChain,
     claim: Claim,
-    episodes: Iterable[UUID],
+    streams: Iterable[UUID],
     from_position: int | None = None,
 ) -> dict[str, Any]:
-    """The package of a claim whose people have these episodes in its program."""
+    """The package of a claim, holding whole its own and its program's stream and these: its
+    people's, and their episodes' in the program."""
     recorder = ledger.recorder
     assert isinstance(recorder, LedgerRecorder | LedgerSQLiteRecorder)  # what the store builds
     first = recorder.position_of(claim.id, 1) or 0
@@ -82,8 +85,7 @@ def package_of(
         raise ClaimUnsealedError(
             f"the claim is at log position {first}, which no signed checkpoint covers yet"
         )
-    people = {UUID(str(line["participant_id"])) for line in claim.lines}
-    whole = {claim.id, claim.program_id, *people, *episodes}
+    whole = {claim.id, claim.program_id, *streams}
     start = min(p for p in (recorder.position_of(s, 1) for s in whole) if p is not None)
     if from_position is not None:
         start = max(1, min(start, from_position))

@@ -230,7 +230,7 @@ def record_of(
 ) -> Record:
     """The record of the program in these events (decoded), as known at `known_at`, on
     `as_of`: what the ledger's outcome facts model holds (projections/outcome_facts.py)."""
-    known = [e for e in events if e.state["timestamp"] <= known_at]
+    known = [e for e in events if e.raw is not None and e.state["timestamp"] <= known_at]
     record, episodes, voided = Record(), {}, set()
     for e in known:
         state = e.state

@@ -1,29 +1,39 @@
-"""For random records and definitions, outcome statuses agree three ways: from the live outcome
-facts model, from a rebuild of it, and recomputed from the stored log with nothing but
-domain/outcome_rules.py (the assessor's verifier's way: each stored event's class name and
-decoded state, its entry id from its stream and version), on both stores."""
+"""For random records and definitions, outcome statuses agree four ways: from the live outcome
+facts model, from a rebuild of it, recomputed from the stored log with nothing but
+domain/outcome_rules.py (each stored event's class name and decoded state, its entry id from
+its stream and version), and by the assessor's verifier (ops/audit/verify_claim.py) from the
+package of a claim on every outcome achieved, on both stores."""
 
 from __future__ import annotations
 
+import base64
 import tempfile
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.claim_basis import claim_lines
+from api.claim_package import package_of
 from domain.base import Actor
+from domain.claim import Claim
 from domain.episode import Episode
 from domain.outcome_rules import Fact, definition_of, evaluate, fact_of
 from domain.participant import Participant
 from domain.personal_data import personal_data_id_for
 from domain.program import Program
 from domain.tracks import entry_id
-from projections.outcome_facts import OutcomeFacts
-from projections.outcome_status import chosen, statuses
+from projections.follower import Follower
+from projections.outcome_facts import OutcomeFacts, episodes_in
+from projections.outcome_status import chosen, evidence_position, statuses
 from projections.rebuild import rebuild
+from projections.seal import AuditChain
+from tests.api.claim_packages import verifier
 from tests.projections.conftest import Stores, open_stores
 
 ACTOR = Actor("cw-1", "caseworker")
@@ -178,6 +188,53 @@ def from_the_model(stores: Stores, program_id: UUID) -> dict[str, dict[str, Any]
     return {status.key: status.people for status in found}
 
 
+def from_the_package(stores: Stores, program_id: UUID) -> dict[str, dict[str, Any]]:
+    """Statuses as the assessor's verifier makes them from a claim's package: the claim on
+        every outcome achieved by AS_OF, which the verifier must reproduce line by line, its package
+    holding every person of the program whole (a claim's own holds those it claims)."""
+    signer = Ed25519PrivateKey.generate()
+    seal = AuditChain(stores.read, signer, every_events=1, every_seconds=0)
+    seal.create_tables()
+    Follower(stores.ledger, seal).catch_up()
+    program = stores.ledger.load(Program, program_id)
+    definitions = chosen(program.outcome_definitions)
+    with OutcomeFacts(stores.read).reading() as reading:
+        found = statuses(reading, program_id, definitions, AS_OF)
+        lines = [line for status in found for line in claim_lines(status, (START, AS_OF))]
+        position = evidence_position(reading, [e for x in lines for e in x["evidence"]])
+        people = sorted({UUID(p) for status in found for p in status.people})
+        episodes = episodes_in(reading, program_id, people)
+    covering = seal.covering(position)  # a transaction of its own: after the reading's
+    claim = Claim.submit(
+        claim_id=uuid.uuid4(), program_id=program_id, period_start=START, period_end=AS_OF,
+        known_at=datetime.now(UTC), definitions={k: v for k, v, _ in definitions},
+        lines=lines, checkpoint=covering.as_dict() if covering else None, by=ACTOR, today=TODAY,
+    )  # fmt: skip
+    stores.ledger.save(claim)
+    Follower(stores.ledger, seal).catch_up()
+    # Everyone of the program held whole, to compare every status, not only those claimed.
+    package = package_of(stores.ledger, seal, claim, [*people, *episodes])
+    module = verifier()
+    key = base64.b64encode(signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    module.check(package, module.read_key(key.decode()), [])  # every line reproduced
+    events = module.check_chain(package, module.read_key(key.decode()), [])
+    for event in events:
+        if event.raw is not None:
+            event.state = module.decoded(event.raw)
+    rules = module.load_rules()
+    record = module.record_of(rules, events, program_id, claim.known_at, AS_OF)
+    return {
+        key: {
+            person.hex: module.status_of(
+                rules, record, rules.definition_of(key, data), person, AS_OF
+            )
+            for person in record.members
+            if module.status_of(rules, record, rules.definition_of(key, data), person, AS_OF)
+        }
+        for key, _, data in definitions
+    }
+
+
 def check(stores: Stores, world: list[tuple[str, list[tuple[str, int]]]]) -> None:
     program = recorded(stores, world)
     stores.project(OutcomeFacts)
@@ -187,6 +244,16 @@ def check(stores: Stores, world: list[tuple[str, list[tuple[str, int]]]]) -> Non
     recomputed = from_the_log(stores, program)
     assert by_hex(live) == by_hex(recomputed)
     assert rebuilt == live
+    packaged = from_the_package(stores, program)
+    assert as_text(by_hex(live)) == as_text(packaged)
+
+
+def as_text(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Statuses compared by what they say (the verifier's are its own module's objects)."""
+    return {
+        key: {p: f"{s.state} {s.on} {list(s.evidence)} {s.broken_by}" for p, s in people.items()}
+        for key, people in found.items()
+    }
 
 
 def by_hex(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
