@@ -32,12 +32,10 @@ from eventsourcing.utils import get_topic
 
 import domain.outcome_rules
 from api.bootstrap import Components
-from api.claim_basis import outcome_facts_caught_up
 from domain.base import DomainError
 from domain.claim import Claim
 from domain.episode import Episode
 from domain.ledger import Ledger
-from projections.outcome_facts import episodes_in
 from projections.seal import AuditChain, stored_events
 from store.pg_log import LedgerRecorder
 from store.sqlite_log import LedgerSQLiteRecorder
@@ -60,23 +58,18 @@ def claim_package(
     """The package of a claim, as the ledger holds it up to its latest signed checkpoint;
     `from_position` reaches back to an earlier checkpoint the assessor kept."""
     claim: Claim = components.ledger.load(Claim, claim_id)
-    people = sorted({UUID(str(line["participant_id"])) for line in claim.lines})
-    with outcome_facts_caught_up(components).reading() as reading:
-        episodes = episodes_in(reading, claim.program_id, people)
-    return package_of(
-        components.ledger, components.seal, claim, [*people, *episodes], from_position
-    )
+    return package_of(components.ledger, components.seal, claim, from_position=from_position)
 
 
 def package_of(
     ledger: Ledger,
     seal: AuditChain,
     claim: Claim,
-    streams: Iterable[UUID],
+    people: Iterable[UUID] | None = None,
     from_position: int | None = None,
 ) -> dict[str, Any]:
-    """The package of a claim, holding whole its own and its program's stream and these: its
-    people's, and their episodes' in the program."""
+    """The package of a claim, holding whole its own and its program's stream, its people's
+    (or those given) and their episodes' in the program, found by their openings in the log."""
     recorder = ledger.recorder
     assert isinstance(recorder, LedgerRecorder | LedgerSQLiteRecorder)  # what the store builds
     first = recorder.position_of(claim.id, 1) or 0
@@ -85,7 +78,11 @@ def package_of(
         raise ClaimUnsealedError(
             f"the claim is at log position {first}, which no signed checkpoint covers yet"
         )
-    whole = {claim.id, claim.program_id, *streams}
+    if people is None:
+        people = {UUID(str(line["participant_id"])) for line in claim.lines}
+    held = set(people)
+    # Each person's episodes open after their own first event: the log from there shows them.
+    whole = {claim.id, claim.program_id, *held}
     start = min(p for p in (recorder.position_of(s, 1) for s in whole) if p is not None)
     if from_position is not None:
         start = max(1, min(start, from_position))
@@ -93,6 +90,10 @@ def package_of(
     v2_from = recorded if recorded is not None else latest.position + 1
     entries, events = [], []
     for n in stored_events(recorder, stop=latest.position, start=start):
+        if n.topic == OPENED:
+            opened: Any = ledger.mapper.to_domain_event(n)
+            if opened.program_id == claim.program_id and opened.participant_id in held:
+                whole.add(opened.originator_id)
         digest = hashlib.sha256(n.state).digest()
         entries.append([n.id, str(n.originator_id), n.originator_version, n.topic, digest.hex()])
         if n.id < v2_from or n.topic == OPENED or UUID(str(n.originator_id)) in whole:

@@ -13,16 +13,13 @@ when.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any, ClassVar
-from uuid import UUID
 
 from domain.episode import Episode
 from domain.outcome_rules import KIND_OF_EVENT, fact_of
 from domain.participant import Participant
 from projections.keys import entry_key, text
-from projections.model import Reading, ReadModel, handles, recorded_at
-from projections.outcome_people import in_chunks
+from projections.model import ReadModel, handles, recorded_at
 from store.read_store import Tx
 
 # The events that record a fact, found by the names outcome_rules gives them.
@@ -137,15 +134,3 @@ class OutcomeFacts(ReadModel):
         super().follow_switch(live)
         if generation != self.generation:
             self._episodes.clear()
-
-
-def episodes_in(reading: Reading, program_id: UUID, people: Sequence[UUID]) -> list[UUID]:
-    """The episodes of these people in the program, every one recorded so far."""
-    rows = in_chunks(
-        reading,
-        f"SELECT episode_id FROM {reading.t('members')}"
-        " WHERE participant_id IN ({ids}) AND program_id = ?",
-        [str(person) for person in people],
-        (str(program_id),),
-    )
-    return sorted(UUID(str(episode)) for (episode,) in rows)

@@ -29,7 +29,7 @@ from domain.personal_data import personal_data_id_for
 from domain.program import Program
 from domain.tracks import entry_id
 from projections.follower import Follower
-from projections.outcome_facts import OutcomeFacts, episodes_in
+from projections.outcome_facts import OutcomeFacts
 from projections.outcome_status import chosen, evidence_position, statuses
 from projections.rebuild import rebuild
 from projections.seal import AuditChain
@@ -203,7 +203,6 @@ def from_the_package(stores: Stores, program_id: UUID) -> dict[str, dict[str, An
         lines = [line for status in found for line in claim_lines(status, (START, AS_OF))]
         position = evidence_position(reading, [e for x in lines for e in x["evidence"]])
         people = sorted({UUID(p) for status in found for p in status.people})
-        episodes = episodes_in(reading, program_id, people)
     covering = seal.covering(position)  # a transaction of its own: after the reading's
     claim = Claim.submit(
         claim_id=uuid.uuid4(), program_id=program_id, period_start=START, period_end=AS_OF,
@@ -213,7 +212,7 @@ def from_the_package(stores: Stores, program_id: UUID) -> dict[str, dict[str, An
     stores.ledger.save(claim)
     Follower(stores.ledger, seal).catch_up()
     # Everyone of the program held whole, to compare every status, not only those claimed.
-    package = package_of(stores.ledger, seal, claim, [*people, *episodes])
+    package = package_of(stores.ledger, seal, claim, people)
     module = verifier()
     key = base64.b64encode(signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
     module.check(package, module.read_key(key.decode()), [])  # every line reproduced
