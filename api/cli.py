@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from api import cli_ops
+from api import cli_claims, cli_ops
 from api.keys import MissingKeyError, fresh_key, require_keys
 from api.roles import ROLES
 from api.settings import Settings
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     indigo.add_argument("program", help="the program's code or id")
     indigo.add_argument("file", help="where to write the export")
     indigo.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
+    cli_claims.add_parser(commands)
     _add_erasures(commands.add_parser("erasures", help="the erasures listed outside the store"))
     token = commands.add_parser("token", help="mint a development token (embedded HS256 secret)")
     token.add_argument("--sub", required=True, help="the subject, e.g. a staff id")
@@ -82,12 +84,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands whose answer is an exit code.
+EXITING: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "verify": lambda settings, args: cli_ops.verify_chain(settings, args.trusted),
+    "export-indigo": lambda settings, args: cli_ops.export_indigo(
+        settings, args.program, Path(args.file), args.as_of
+    ),
+    "claims": cli_claims.run,
+    "erasures": lambda settings, args: cli_ops.reapply_erasures(
+        settings, Path(args.file) if args.file else None
+    ),
+}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = _settings(args.command)
 
-    if args.command == "keys":
+    if args.command in EXITING:
+        sys.exit(EXITING[args.command](settings, args))
+    elif args.command == "keys":
         _generate_keys()
     elif args.command == "serve":
         from api.cli_http import serve  # noqa: PLC0415 (see the module's docstring)
@@ -97,14 +114,8 @@ def main(argv: list[str] | None = None) -> None:
         from api.cli_http import import_commands  # noqa: PLC0415
 
         import_commands(settings, Path(args.file), args.workers, args.source)
-    elif args.command == "verify":
-        sys.exit(cli_ops.verify_chain(settings, args.trusted))
     elif args.command == "export-audit":
         cli_ops.export(settings, args.file)
-    elif args.command == "export-indigo":
-        sys.exit(cli_ops.export_indigo(settings, args.program, Path(args.file), args.as_of))
-    elif args.command == "erasures":
-        sys.exit(cli_ops.reapply_erasures(settings, Path(args.file) if args.file else None))
     elif args.command == "token":
         from api.cli_http import token  # noqa: PLC0415
 

@@ -62,11 +62,14 @@ def public_key(api: Api) -> str:
     return str(api.http.get("/v1/audit/public-key").json()["public_key"])
 
 
-def run_alone(package: dict[str, Any], key: str, folder: Path, *trusted: Path) -> tuple[int, str]:
-    """The verifier as an assessor runs it: its own process, where the ledger's packages
-    cannot be imported."""
-    path = folder / "package.json"
-    path.write_text(json.dumps(package))
+def run_alone(
+    package: dict[str, Any] | Path, key: str, folder: Path, *trusted: Path
+) -> tuple[int, str]:
+    """The verifier as an assessor runs it (on a package, or a file holding one): its own
+    process, where the ledger's packages cannot be imported."""
+    path = package if isinstance(package, Path) else folder / "package.json"
+    if not isinstance(package, Path):
+        path.write_text(json.dumps(package))
     blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in LEDGER_ONLY)
     script = f"import runpy, sys; {blocked}; runpy.run_path({str(VERIFIER)!r}, run_name='__main__')"
     arguments = [

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import csv
+import io
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +35,7 @@ from tests.api.claim_packages import (
 )
 from tests.api.conftest import Api, serve
 from tests.api.test_seed_000_claim import DEFINITIONS
+from tests.conftest_stores import process_env
 from tests.projections.seed_http import batch, define, on_episodes, served
 
 NAME = "Zinaida Packova"
@@ -304,3 +309,49 @@ def test_only_readers_of_the_claim_get_its_package(claimed: Claimed) -> None:
         answer = api.http.get(path, params={"from_position": bad}, headers=claimed.assessor)
         assert answer.status_code == 422, (bad, answer.text)
         assert answer.json()["code"]
+
+
+def ledger(*args: str, store_url: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "claims", *args],
+        env=process_env(store_url, folder),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_command_line_lists_shows_restates_and_packages_a_claim(
+    claimed: Claimed, store_url: str, tmp_path: Path
+) -> None:
+    claim, run = claimed.claim, {"store_url": store_url, "folder": tmp_path}
+    sealed_up_to(claimed.api, claimed.api.log_head())
+    written = tmp_path / "claim.json.gz"
+    done = ledger("package", claimed.id, str(written), **run)  # type: ignore[arg-type]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"wrote the package of claim {claimed.id} to {written}" in done.stdout
+    assert written.read_bytes()[:2] == b"\x1f\x8b"
+    code, output = run_alone(written, public_key(claimed.api), tmp_path)
+    assert code == 0, output
+    assert output.splitlines()[-2].startswith("events ")
+
+    listed = ledger("list", "--program", "SIB-PKG", **run)  # type: ignore[arg-type]
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()[1:-1]]
+    assert [(r[0], r[3], r[5]) for r in rows] == [(claimed.id, "800000", "-")]
+    assert listed.stdout.splitlines()[-1].startswith("1 claims")
+
+    shown = ledger("show", claimed.id, "--csv", **run)  # type: ignore[arg-type]
+    assert shown.returncode == 0, shown.stderr
+    lines = list(csv.DictReader(io.StringIO(shown.stdout)))
+    assert [(x["participant_id"], x["key"], x["evidence"]) for x in lines] == [
+        (x["participant_id"], x["key"], " ".join(x["evidence"])) for x in claim["lines"]
+    ]
+    restated = ledger("restatement", claimed.id, **run)  # type: ignore[arg-type]
+    assert restated.returncode == 0, restated.stderr
+    assert json.loads(restated.stdout)["claimed_total"] == claim["total"] == 800_000
+
+    unknown = ledger("show", "00000000-0000-4000-8000-000000000000", **run)  # type: ignore[arg-type]
+    assert unknown.returncode == 2
+    assert "no claim" in unknown.stderr
