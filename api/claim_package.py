@@ -7,9 +7,9 @@ checkpoint:
   chain can be recomputed to the signed hash (links of the second form, see
   projections/seal.py);
 - whole, as stored: the claim's stream, its program's (the outcome definitions), each claimed
-  person's stream and their episodes in the program, and every episode's opening (the verifier
-  finds a person's episodes by them, so none can be held back unnoticed); a link of the first
-  form needs its event whole too;
+  person's records (any linked to theirs too) and their episodes in the program, and every
+  episode's opening (the verifier finds a person's episodes by them, so none can be held back
+  unnoticed); a link of the first form needs its event whole too;
 - the chain's value before its first position, the signed checkpoints it passes, the public key
   and the digest of the outcome rules the ledger evaluated with.
 
@@ -36,12 +36,14 @@ from domain.base import DomainError
 from domain.claim import Claim
 from domain.episode import Episode
 from domain.ledger import Ledger
+from domain.participant import Participant
 from projections.seal import AuditChain, stored_events
 from store.pg_log import LedgerRecorder
 from store.sqlite_log import LedgerSQLiteRecorder
 
 FORMAT = "ledger-claim-package/1"
 OPENED = get_topic(Episode.Opened)
+LINKS = {get_topic(Participant.Linked), get_topic(Participant.Unlinked)}
 RULES = Path(domain.outcome_rules.__file__)
 
 
@@ -80,7 +82,7 @@ def package_of(
         )
     if people is None:
         people = {UUID(str(line["participant_id"])) for line in claim.lines}
-    held = set(people)
+    held = linked_records(ledger, people)
     # Each person's episodes open after their own first event: the log from there shows them.
     whole = {claim.id, claim.program_id, *held}
     start = min(p for p in (recorder.position_of(s, 1) for s in whole) if p is not None)
@@ -117,3 +119,21 @@ def package_of(
         "entries": entries,
         "events": events,
     }
+
+
+def linked_records(ledger: Ledger, people: Iterable[UUID]) -> set[UUID]:
+    """These records, and every record ever linked to one of them, and to those in turn: an
+    outcome counts the facts of all of a person's records."""
+    recorder = ledger.recorder
+    assert isinstance(recorder, LedgerRecorder | LedgerSQLiteRecorder)  # what the store builds
+    held = set(people)
+    frontier = set(held)
+    while frontier:
+        found = set()
+        for stored in recorder.select_streams(sorted(frontier)):
+            if stored.topic in LINKS:
+                event: Any = ledger.mapper.to_domain_event(stored)
+                found.add(event.other_id)
+        frontier = found - held
+        held |= frontier
+    return held

@@ -16,7 +16,7 @@ from api.claim_basis import claim_lines, outcome_facts_caught_up
 from domain.claim import Claim
 from domain.outcome_rules import FACTS
 from domain.program import Program
-from projections.outcome_status import OutcomeStatus, recorded_since, statuses
+from projections.outcome_status import OutcomeStatus, linked, recorded_since, statuses
 
 
 class NowStatus(ReadAnswer):
@@ -101,13 +101,19 @@ def restatement(components: Components, claim: Claim) -> Restatement:
             for status in found
             for line in claim_lines(status, period)
         }
-        people = {line["participant_id"] for line in claim.lines} | {p for _, p in now}
+        # A claimed record's person as linked now: a link made since may count them under
+        # another record's id.
+        person_now = linked(reading)
+        people = {person_now(line["participant_id"]) for line in claim.lines} | {p for _, p in now}
         since = recorded_since(reading, claim.program_id, sorted(people), claim.known_at, period[1])
     by_key = {status.key: status for status in found}
-    lines = [_restated(n, line, by_key, now, since) for n, line in enumerate(claim.lines, start=1)]
-    claimed = {(line["key"], line["participant_id"]) for line in claim.lines}
+    lines = [
+        _restated(n, line, by_key, now, since, person_now(line["participant_id"]))
+        for n, line in enumerate(claim.lines, start=1)
+    ]
+    claimed = {(line["key"], person_now(line["participant_id"])) for line in claim.lines}
     lines += [
-        _restated(None, line, by_key, now, since)
+        _restated(None, line, by_key, now, since, line["participant_id"])
         for key, line in sorted(now.items())
         if key not in claimed
     ]
@@ -127,8 +133,10 @@ def _restated(
     by_key: dict[str, OutcomeStatus],
     now: dict[tuple[str, str], dict[str, Any]],
     since: dict[str, list[tuple[str, str]]],
+    person: str,
 ) -> RestatedLine:
-    key, person = line["key"], line["participant_id"]
+    """A line restated; `person` is whom its record counts as now."""
+    key = line["key"]
     status = by_key[key].people.get(person)
     current = now.get((key, person))
     claimed = None if number is None else {k: line[k] for k in ("on", "amount", "evidence")}
@@ -141,7 +149,7 @@ def _restated(
     relevant = {condition.get(name) for name in ("start", "without", "fact")} & set(FACTS)
     return RestatedLine(
         line=number,
-        participant_id=person,
+        participant_id=line["participant_id"],
         key=key,
         version=line["version"],
         claimed=claimed,

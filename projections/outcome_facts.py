@@ -6,8 +6,8 @@ event that proves it, its effective date, and when it was recorded or voided, so
 (`projections/outcome_status.py`) can be evaluated as known at any moment. A fact of an episode
 belongs to its program; one of the person (an institutional admission, an application
 withdrawn) to none, and counts in every program the person is in. Beside the facts: each
-person's prior residence and target groups (whom a cohort takes), and who joined which program
-when.
+person's prior residence and target groups (whom a cohort takes), who joined which program
+when, and which records were linked as one person when (their facts are one person's).
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class OutcomeFacts(ReadModel):
         "members": (
             "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL,"
             " participant_id TEXT NOT NULL, recorded_at TEXT NOT NULL"
+        ),
+        # Two records found to be one person, as recorded on each of them, until unlinked.
+        "links": (
+            "participant_id TEXT NOT NULL, other_id TEXT NOT NULL, position INTEGER PRIMARY KEY,"
+            " linked_at TEXT NOT NULL, unlinked_at TEXT"
         ),
         "facts": (
             "entry_id TEXT PRIMARY KEY, participant_id TEXT NOT NULL, program_id TEXT,"
@@ -80,6 +85,26 @@ class OutcomeFacts(ReadModel):
             (episode, program, participant, recorded_at(event.timestamp)),
         )
         self._episodes[episode] = (program, participant)
+
+    @handles(Participant.Linked)
+    def _linked(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.t('links')} VALUES (?, ?, ?, ?, NULL)",
+            (
+                text(event.originator_id),
+                text(event.other_id),
+                position,
+                recorded_at(event.timestamp),
+            ),
+        )
+
+    @handles(Participant.Unlinked)
+    def _unlinked(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"UPDATE {self.t('links')} SET unlinked_at = ?"
+            " WHERE participant_id = ? AND other_id = ? AND unlinked_at IS NULL",
+            (recorded_at(event.timestamp), text(event.originator_id), text(event.other_id)),
+        )
 
     @handles(*EPISODE_FACTS)
     def _episode_fact(self, tx: Tx, event: Any, position: int) -> None:

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from domain.outcome_rules import Definition, Fact, Status, definition_of, evaluate
 from projections.model import LATEST, Reading, recorded_at
-from projections.outcome_people import in_chunks
+from projections.outcome_people import People, in_chunks
 
 STATES = ("pending", "achieved", "failed")
 
@@ -65,6 +65,18 @@ def chosen(
     return picked
 
 
+def linked(reading: Reading, known_at: datetime | None = None) -> People:
+    """Records linked as one person as known at `known_at` (default: now): a person's status
+    is under the smallest id of their records, from all their records' facts."""
+    known = recorded_at(known_at) if known_at else LATEST
+    rows = reading.tx.execute(
+        f"SELECT participant_id, other_id FROM {reading.t('links')}"
+        " WHERE linked_at <= ? AND (unlinked_at IS NULL OR unlinked_at > ?)",
+        (known, known),
+    )
+    return People((str(a), str(b)) for a, b in rows)
+
+
 def statuses(
     reading: Reading,
     program_id: UUID,
@@ -72,41 +84,46 @@ def statuses(
     as_of: date,
     known_at: datetime | None = None,
 ) -> list[OutcomeStatus]:
-    """Each definition's statuses on `as_of` of the program's people, as known at `known_at`."""
+    """Each definition's statuses on `as_of` of the program's people, as known at `known_at`.
+
+    A person is in the program if any record of theirs is, and in a cohort if any record of
+    theirs is: the facts of all their records count (a readmission recorded on a duplicate
+    record breaks an outcome all the same)."""
     program, known = str(program_id), recorded_at(known_at) if known_at else LATEST
+    people = linked(reading, known_at)
     # The program's people first, then their rows by id: a subquery of the members let
     # PostgreSQL, before it had statistics of the tables (after a rebuild), compare every fact
     # with every member (seconds for 10,000 people; ops/bench/DECISIONS.md).
-    ids = sorted(
-        {
-            str(person)
-            for (person,) in reading.tx.execute(
-                f"SELECT participant_id FROM {reading.t('members')}"
-                " WHERE program_id = ? AND recorded_at <= ?",
-                (program, known),
-            )
-        }
-    )
-    people = {
-        str(person): (str(residence), json.loads(str(groups)))
-        for person, residence, groups in in_chunks(
-            reading,
-            "SELECT participant_id, prior_residence, target_groups"
-            f" FROM {reading.t('people')} WHERE participant_id IN ({{ids}})",
-            ids,
+    members = {
+        people(str(record))
+        for (record,) in reading.tx.execute(
+            f"SELECT participant_id FROM {reading.t('members')}"
+            " WHERE program_id = ? AND recorded_at <= ?",
+            (program, known),
         )
     }
+    records = people.records(members)
+    attributes: dict[str, list[tuple[str, list[str]]]] = {}
+    for record, residence, groups in in_chunks(
+        reading,
+        "SELECT participant_id, prior_residence, target_groups"
+        f" FROM {reading.t('people')} WHERE participant_id IN ({{ids}})",
+        records,
+    ):
+        attributes.setdefault(people(str(record)), []).append(
+            (str(residence), json.loads(str(groups)))
+        )
     facts: dict[str, list[Fact]] = {}
-    for person, kind, on, entry, detail in in_chunks(
+    for record, kind, on, entry, detail in in_chunks(
         reading,
         f"SELECT participant_id, kind, occurred_on, entry_id, detail FROM {reading.t('facts')}"
         " WHERE participant_id IN ({ids}) AND (program_id = ? OR program_id IS NULL)"
         " AND occurred_on <= ? AND recorded_at <= ? AND (voided_at IS NULL OR voided_at > ?)",
-        ids,
+        records,
         (program, as_of.isoformat(), known, known),
     ):
         fact = Fact(str(kind), date.fromisoformat(str(on)), str(entry), json.loads(str(detail)))
-        facts.setdefault(str(person), []).append(fact)
+        facts.setdefault(people(str(record)), []).append(fact)
     found = []
     for key, version, data in definitions:
         definition = definition_of(key, data)
@@ -117,8 +134,8 @@ def statuses(
                 definition,
                 {
                     person: evaluate(definition, facts.get(person, ()), as_of)
-                    for person, (residence, groups) in sorted(people.items())
-                    if definition.cohort.holds(residence, groups)
+                    for person in sorted(members)
+                    if any(definition.cohort.holds(*each) for each in attributes.get(person, ()))
                 },
             )
         )
@@ -138,17 +155,19 @@ def evidence_position(reading: Reading, entry_ids: Sequence[str]) -> int:
 def recorded_since(
     reading: Reading, program_id: UUID, people: Sequence[str], moment: datetime, as_of: date
 ) -> dict[str, list[tuple[str, str]]]:
-    """Per person, (entry id, kind) of facts up to `as_of` recorded or voided after `moment`:
-    what the ledger learnt since a claim was frozen, in log order."""
-    since, program = recorded_at(moment), str(program_id)
+    """Per person (as linked now), (entry id, kind) of facts of any of their records up to
+    `as_of` recorded or voided after `moment`: what the ledger learnt since a claim was frozen,
+    in log order."""
+    since, program, linked_now = recorded_at(moment), str(program_id), linked(reading)
     found: dict[str, list[tuple[int, str, str]]] = {}
-    for person, entry, kind, position in in_chunks(
+    for record, entry, kind, position in in_chunks(
         reading,
         f"SELECT participant_id, entry_id, kind, position FROM {reading.t('facts')}"
         " WHERE participant_id IN ({ids}) AND (program_id = ? OR program_id IS NULL)"
         " AND occurred_on <= ? AND (recorded_at > ? OR voided_at > ?)",
-        sorted(set(people)),
+        linked_now.records(linked_now(person) for person in people),
         (program, as_of.isoformat(), since, since),
     ):
-        found.setdefault(str(person), []).append((int(str(position)), str(entry), str(kind)))
+        person = linked_now(str(record))
+        found.setdefault(person, []).append((int(str(position)), str(entry), str(kind)))
     return {person: [(e, k) for _, e, k in sorted(rows)] for person, rows in found.items()}

@@ -190,6 +190,12 @@ def streams_whole(events: list[Event], claim: Mapping[str, Any], claim_id: UUID)
     """The events the claim rests on, once none of them is missing or held back."""
     program = claim["program_id"]
     people = {UUID(str(line["participant_id"])) for line in claim["lines"]}
+    links = [e for e in events if e.topic in (LINKED, UNLINKED) and e.raw is not None]
+    while True:  # every record ever linked to a claimed person's, and theirs in turn
+        more = {e.state["other_id"] for e in links if e.stream in people} - people
+        if not more:
+            break
+        people |= more
     streams = {claim_id, program, *people}
     for event in events:
         if event.name == "Opened" and event.topic.startswith("ledger:Episode."):
@@ -213,16 +219,36 @@ def streams_whole(events: list[Event], claim: Mapping[str, Any], claim_id: UUID)
     return [event for event in events if event.stream in streams]
 
 
+LINKED, UNLINKED = "ledger:Participant.Linked", "ledger:Participant.Unlinked"
+
+
 @dataclass
 class Record:
-    """What a program's events say, as known at a moment, up to a day: each person's prior
-    residence and groups, who is in the program, each person's facts (voided ones left out),
-    and the program's outcome definitions by key and version."""
+    """What a program's events say, as known at a moment, up to a day: the prior residence and
+    groups of each record of a person, who is in the program, each person's facts (voided ones
+    left out), and the program's outcome definitions by key and version. A person is counted
+    under the smallest id of the records linked as theirs (as the ledger does)."""
 
-    people: dict[UUID, tuple[str, list[str]]] = field(default_factory=dict)
+    people: dict[UUID, list[tuple[str, list[str]]]] = field(default_factory=dict)
     members: set[UUID] = field(default_factory=set)
     facts: dict[UUID, list[Any]] = field(default_factory=lambda: defaultdict(list))
     definitions: dict[tuple[str, int], Mapping[str, Any]] = field(default_factory=dict)
+
+
+def canonical(pairs: set[tuple[UUID, UUID]]) -> dict[UUID, UUID]:
+    """Each linked record's person: the smallest id (as text) of its group."""
+    parent: dict[UUID, UUID] = {}
+
+    def root(record: UUID) -> UUID:
+        while parent.get(record, record) != record:
+            record = parent[record]
+        return record
+
+    for one, other in sorted(pairs, key=str):
+        a, b = root(one), root(other)
+        if a != b:
+            parent[max(a, b, key=str)] = min(a, b, key=str)
+    return {record: root(record) for record in parent}
 
 
 def record_of(
@@ -231,31 +257,42 @@ def record_of(
     """The record of the program in these events (decoded), as known at `known_at`, on
     `as_of`: what the ledger's outcome facts model holds (projections/outcome_facts.py)."""
     known = [e for e in events if e.raw is not None and e.state["timestamp"] <= known_at]
+    pairs: set[tuple[UUID, UUID]] = set()
+    for e in known:
+        if e.topic in (LINKED, UNLINKED):
+            (pairs.add if e.topic == LINKED else pairs.discard)((e.stream, e.state["other_id"]))
+    person_of = canonical(pairs)
     record, episodes, voided = Record(), {}, set()
     for e in known:
-        state = e.state
+        state, person = e.state, person_of.get(e.stream, e.stream)
         if e.topic == "ledger:Participant.Registered":
-            record.people[e.stream] = (state["prior_residence"], list(state["target_groups"]))
+            attributes = (state["prior_residence"], list(state["target_groups"]))
+            record.people.setdefault(person, []).append(attributes)
         elif e.topic == "ledger:Episode.Opened" and state["program_id"] == program:
-            episodes[e.stream] = state["participant_id"]
-            record.members.add(state["participant_id"])
+            episodes[e.stream] = person_of.get(state["participant_id"], state["participant_id"])
+            record.members.add(episodes[e.stream])
         elif e.name == "EntryVoided":
             voided.add(str(state["event_id"]))
         elif e.topic == "ledger:Program.OutcomeDefined" and e.stream == program:
             record.definitions[(state["key"], state["version"])] = state["definition"]
     for e in known:
-        person = episodes.get(e.stream, e.stream if e.stream in record.people else None)
+        person = episodes.get(e.stream, person_of.get(e.stream, e.stream))
         entry = str(uuid5(e.stream, str(e.version)))
         fact = rules.fact_of(e.name, e.state, entry, e.state.get("occurred_on", as_of))
-        if person is not None and fact is not None and entry not in voided and fact.on <= as_of:
+        if (
+            fact is not None
+            and fact.on <= as_of
+            and person in record.people
+            and entry not in voided
+        ):
             record.facts[person].append(fact)
     return record
 
 
 def status_of(rules: Any, record: Record, definition: Any, person: UUID, as_of: date) -> Any:
     """A person's status under a definition, or None for one outside the program's cohort."""
-    residence, groups = record.people.get(person, ("", []))
-    if person not in record.members or not definition.cohort.holds(residence, groups):
+    attributes = record.people.get(person, [])
+    if person not in record.members or not any(definition.cohort.holds(*a) for a in attributes):
         return None
     return rules.evaluate(definition, record.facts[person], as_of)
 

@@ -355,3 +355,69 @@ def test_the_command_line_lists_shows_restates_and_packages_a_claim(
     unknown = ledger("show", "00000000-0000-4000-8000-000000000000", **run)  # type: ignore[arg-type]
     assert unknown.returncode == 2
     assert "no claim" in unknown.stderr
+
+
+def test_an_admission_on_a_record_linked_later_restates_the_claim_and_the_package_holds_it(
+    claimed: Claimed, tmp_path: Path
+) -> None:
+    """A duplicate record of a claimed person is found after the claim: its admission breaks
+    the person's outcome in the restatement, and the package holds the record whole, while the
+    claim, as known when frozen, still verifies."""
+    api, codes = claimed.api, claimed.codes
+    caseworker = api.as_("caseworker", codes)
+    person = claimed.boarded[1][0]
+    twin = api.http.post(
+        "/v1/participants",
+        json={"target_groups": ["mental_disability"], "settlement": "Chelyabinsk",
+              "birth_year": 1985, "prior_residence": "inpatient_institution"},
+        headers=caseworker,
+    ).json()["id"]  # fmt: skip
+    consent = {"scope": "services", "document_ref": "C-2", "occurred_on": "2020-03-01"}
+    assert (
+        api.http.post(
+            f"/v1/participants/{twin}/consents", json=consent, headers=caseworker
+        ).status_code
+        == 201
+    )
+    opened = api.http.post(
+        "/v1/episodes",
+        json={"participant_id": twin, "program_id": claimed.claim["program_id"],
+              "caseworker": "cw-seed", "referral_source": "outreach",
+              "occurred_on": "2020-03-01"},
+        headers=caseworker,
+    )  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    admitted = api.http.post(
+        f"/v1/participants/{twin}/institutional-events",
+        json={"event": "admission", "institution_kind": "psychoneurological_boarding_home",
+              "occurred_on": "2020-10-01"},
+        headers=caseworker,
+    )  # fmt: skip
+    assert admitted.status_code == 201, admitted.text
+    linked = api.http.post(
+        f"/v1/participants/{person}/links",
+        json={"other_id": twin, "reason": "the same person, registered twice"},
+        headers=api.as_("supervisor", codes),
+    )
+    assert linked.status_code == 201, linked.text
+    restated = api.http.get(f"/v1/claims/{claimed.id}/restatement", headers=claimed.assessor)
+    changed = [line for line in restated.json()["lines"] if line["changed"]]
+    assert [(line["participant_id"], line["key"]) for line in changed] == [(person, "no_return")]
+    assert changed[0]["now"]["state"] == "failed"
+    assert changed[0]["now"]["broken_by"] == admitted.json()["event_id"]
+
+    package = package_of(claimed)
+    whole = {e["position"] for e in package["events"]}
+    theirs = [e for e in package["entries"] if e[1] in (twin, opened.json()["id"])]
+    assert [e[3].rsplit(".")[-1] for e in theirs] == [
+        "Registered", "ConsentRecorded", "Opened", "JoinedProgram", "InstitutionalAdmission",
+        "Linked",
+    ]  # fmt: skip
+    assert all(e[0] in whole for e in theirs)
+    code, output = run_alone(package, public_key(api), tmp_path)
+    assert code == 0, output
+    held_back = copy.deepcopy(package)
+    held_back["events"] = [e for e in held_back["events"] if e["position"] != theirs[4][0]]
+    assert check(held_back, public_key(api)).endswith(
+        "held back (an event of a stream the claim rests on)"
+    )

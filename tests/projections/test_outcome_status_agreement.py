@@ -30,10 +30,12 @@ from domain.program import Program
 from domain.tracks import entry_id
 from projections.follower import Follower
 from projections.outcome_facts import OutcomeFacts
+from projections.outcome_people import People
 from projections.outcome_status import chosen, evidence_position, statuses
 from projections.rebuild import rebuild
 from projections.seal import AuditChain
 from tests.api.claim_packages import verifier
+from tests.projections import admin_commands
 from tests.projections.conftest import Stores, open_stores
 
 ACTOR = Actor("cw-1", "caseworker")
@@ -80,7 +82,9 @@ DEFINITIONS: dict[str, dict[str, Any]] = {
 days = st.integers(0, 1100)
 person_ops = st.lists(
     st.tuples(
-        st.sampled_from(["job", "end_job", "course", "complete", "withdraw", "admit", "void"]),
+        st.sampled_from(
+            ["job", "end_job", "course", "complete", "withdraw", "admit", "void", "link"]
+        ),
         days,
     ),
     max_size=6,
@@ -102,6 +106,7 @@ def recorded(stores: Stores, world: list[tuple[str, list[tuple[str, int]]]]) -> 
     for key, definition in DEFINITIONS.items():
         program.define_outcome(key, definition, "contract", ACTOR, TODAY)
     stores.ledger.save(program)
+    records: list[tuple[UUID, list[int]]] = []
     for residence, ops in world:
         person = Participant.register(
             target_groups=["mental_disability"], settlement="X", birth_year=1980,
@@ -142,6 +147,11 @@ def recorded(stores: Stores, world: list[tuple[str, list[tuple[str, int]]]]) -> 
                 version = max(person.voidable)
                 person.void_entry(entry_id(person.id, version), "wrong", ACTOR, TODAY)
         stores.ledger.save(person, episode)
+        records.append((person.id, [offset for op, offset in ops if op == "link"]))
+    # Records found to be one person: each linked to an earlier one, as its operations say.
+    for n, (record, links) in enumerate(records):
+        for offset in links[:1] if n else []:
+            admin_commands.link(stores.ledger, record, records[offset % n][0])
     return program.id
 
 
@@ -152,6 +162,7 @@ def from_the_log(stores: Stores, program_id: UUID) -> dict[str, dict[str, Any]]:
     voided: set[str] = set()
     residence: dict[str, str] = {}
     episode_of: dict[str, str] = {}
+    links: list[tuple[str, str]] = []
     for notification in ledger.recorder.select_notifications(start=1, limit=100_000):
         event = ledger.mapper.to_domain_event(notification)
         name, state = type(event).__name__, vars(event)
@@ -162,21 +173,34 @@ def from_the_log(stores: Stores, program_id: UUID) -> dict[str, dict[str, Any]]:
             episode_of[stream.hex] = state["participant_id"].hex
         elif name == "EntryVoided":
             voided.add(str(state["event_id"]))
+        elif name == "Linked":
+            links.append((stream.hex, state["other_id"].hex))
         entry = str(entry_id(stream, notification.originator_version))
         fact = fact_of(name, state, entry, state.get("occurred_on", START))
         if fact is not None:
-            person = episode_of.get(stream.hex, stream.hex)
-            facts.setdefault(person, []).append(fact)
+            record = episode_of.get(stream.hex, stream.hex)
+            facts.setdefault(record, []).append(fact)
+    person = People(links)  # linked records are one person, under the smallest id
     program = ledger.load(Program, program_id)
     found: dict[str, dict[str, Any]] = {}
     for key, _, data in chosen(program.outcome_definitions):
         definition = definition_of(key, data)
         found[key] = {
-            person: evaluate(
-                definition, [f for f in facts.get(person, []) if f.entry_id not in voided], AS_OF
+            one: evaluate(
+                definition,
+                [
+                    f
+                    for record in person.members(one)
+                    for f in facts.get(record, [])
+                    if f.entry_id not in voided
+                ],
+                AS_OF,
             )
-            for person, prior in residence.items()
-            if definition.cohort.holds(prior, ["mental_disability"])
+            for one in sorted({person(record) for record in residence})
+            if any(
+                definition.cohort.holds(residence[r], ["mental_disability"])
+                for r in person.members(one)
+            )
         }
     return found
 
