@@ -9,7 +9,9 @@ Pass `--public-key` with the key you obtained yourself (GET /v1/audit/public-key
 operator) so that nothing in the file is trusted; without it, the key of the first --trusted
 checkpoint that names one is used, and only then the export's own.
 
-The script recomputes the hash chain over the events in position order, names the first position
+The script recomputes the hash chain over the events in position order (each link over the
+event's head and the SHA-256 of its stored bytes; in a chain begun before that form, over the
+bytes themselves up to the position the export's `links` line names), names the first position
 where it departs from the seal (altered, removed or inserted), and checks every checkpoint: its
 Ed25519 signature, and that the chain reaches the signed hash. Hashes alone prove nothing against
 someone who could write to the database: an event counts as sealed once a signed checkpoint at or

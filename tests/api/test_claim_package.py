@@ -421,3 +421,24 @@ def test_an_admission_on_a_record_linked_later_restates_the_claim_and_the_packag
     assert check(held_back, public_key(api)).endswith(
         "held back (an event of a stream the claim rests on)"
     )
+
+
+def test_a_claimed_person_erased_afterwards_leaves_the_package_proving_the_claim(
+    claimed: Claimed, tmp_path: Path
+) -> None:
+    """Erasure destroys the person's key, not their stored events: the package still proves the
+    claim, and their name is in it no more than before."""
+    erased = claimed.api.post(
+        f"/v1/participants/{claimed.boarded[0][0]}/erase",
+        {"reason": "the person asked (art. 21)"},
+        role="admin",
+    )
+    assert erased.status_code == 201, erased.text
+    package = package_of(claimed)
+    assert "ledger:Participant.Erased" in {
+        e[3] for e in package["entries"] if e[1] == claimed.boarded[0][0]
+    }
+    assert "Packova" not in json.dumps(package)
+    code, output = run_alone(package, public_key(claimed.api), tmp_path)
+    assert code == 0, output
+    assert "  no_return v1: 4 lines, 600,000" in output.splitlines()
