@@ -61,7 +61,7 @@ def link_of_digest(
     return hashlib.sha256(previous + head + digest).digest()
 
 
-def _recorded(state: bytes) -> str | None:
+def recorded_time(state: bytes) -> str | None:
     """The event's recorded time, from its stored envelope (sealed facts leave it readable)."""
     found = TIMESTAMP.search(state)
     return recorded_at(datetime.fromisoformat(found.group(1).decode())) if found else None
@@ -128,7 +128,7 @@ class AuditChain(ReadModel):
                 self._v2_from,
             )
             position = at
-            self._rows.append((at, previous.hex(), _recorded(notification.state)))
+            self._rows.append((at, previous.hex(), recorded_time(notification.state)))
         tx.insert_rows(self.t("chain"), self._rows)
         self._since_checkpoint += len(self._rows)
         self._rows = []

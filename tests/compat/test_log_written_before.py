@@ -4,7 +4,7 @@ log.json holds the rows that code stored (events, snapshots, wrapped personal-da
 answers.json what its API answered about them; make_fixture.py wrote both. Here the rows go into
 a new store, unchanged, and the API on it must answer the same, replay the same idempotent
 commands, take new commands on the snapshotted episode and facility, and verify the audit chain
-against the checkpoint that code signed.
+against the checkpoint that code signed, its seal's rows beside the log as it left them.
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from api.keys import seal_signer
+from api.store_env import read_model_env
+from projections.seal import GENESIS, AuditChain, link, recorded_time
+from store.read_store import ReadStore
 from tests.api.conftest import Api, serve
-from tests.conftest_stores import process_env
+from tests.conftest_stores import process_env, settings_for
 
 HERE = Path(__file__).parent
 LOG: dict[str, Any] = json.loads((HERE / "log.json").read_text())
@@ -127,6 +131,35 @@ def insert_into_postgres(store_url: str) -> None:
         )
 
 
+def seal_as_left(store_url: str, folder: Path) -> None:
+    """The audit chain's rows as that code's seal left them beside the log: its links, of the
+    first form (over each event's bytes; recomputed here, and equal to the hash its checkpoint
+    signed), that checkpoint, and how far it had hashed. The seal goes on with links of the
+    second form after them."""
+    settings = settings_for(store_url, folder, **LOG["settings"])
+    store = ReadStore(read_model_env(settings))
+    seal = AuditChain(store, seal_signer(settings))
+    previous, rows, second_from = GENESIS, [], LOG["head"] + 1
+    for pos, oid, version, topic, state in LOG["events"]:
+        previous = link(previous, pos, UUID(oid), version, topic, stored(state), second_from)
+        rows.append((pos, previous.hex(), recorded_time(stored(state))))
+    signed = ANSWERS["checkpoint"]
+    assert (rows[-1][0], rows[-1][1]) == (signed["position"], signed["hash"])
+    try:
+        with store.transaction() as tx:
+            tx.insert_rows(seal.t("chain"), rows)
+            tx.execute(
+                f"INSERT INTO {seal.t('checkpoints')} VALUES (?, ?, ?, ?)",
+                (signed["position"], signed["hash"], signed["signed_at"], signed["signature"]),
+            )
+            # The empty ledger's seal began its chain with the second form: this one did not.
+            tx.execute(f"DELETE FROM {seal.t('links')}")
+            tx.execute(f"INSERT INTO {seal.t('links')} VALUES (2, ?)", (second_from,))
+            tx.track(seal.tracking_name, LOG["head"])
+    finally:
+        store.close()
+
+
 @contextmanager
 def restored(store_url: str, folder: Path) -> Iterator[Api]:
     """The API on a new store holding the old rows, with the keys the old code used."""
@@ -138,6 +171,7 @@ def restored(store_url: str, folder: Path) -> Iterator[Api]:
         insert_into_sqlite(folder)
     else:
         insert_into_postgres(store_url)
+    seal_as_left(store_url, folder)
     with serve(store_url, folder, **LOG["settings"]) as api:
         assert api.log_head() == LOG["head"]
         yield api
@@ -267,8 +301,8 @@ def test_snapshotted_aggregates_take_new_commands_and_the_old_checkpoint_still_h
     episode = f"/v1/episodes/{IDS['boris_episode']}"
     (placement,) = [i["id"] for i in long_episode["items"] if i["kind"] == "placement"]
     with restored(store_url, tmp_path) as api:
-        # The new ledger's own chain signs the old log first: `ledger verify --trusted` wants
-        # the old checkpoint (position and hash) among those the ledger holds.
+        # `ledger verify --trusted` wants the old checkpoint (position and hash) among those
+        # the ledger holds: it is, as the old seal left it.
         _wait_for_checkpoint(api, LOG["head"])
         # The placement began before the snapshot at version 250: the snapshot carries it.
         ended = send(
