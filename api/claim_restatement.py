@@ -16,7 +16,9 @@ from api.claim_basis import claim_lines, outcome_facts_caught_up
 from domain.claim import Claim
 from domain.outcome_rules import FACTS
 from domain.program import Program
-from projections.outcome_status import OutcomeStatus, linked, recorded_since, statuses
+from projections.model import LATEST
+from projections.outcome_people import people_known_at
+from projections.outcome_status import OutcomeStatus, recorded_since, statuses
 
 
 class NowStatus(ReadAnswer):
@@ -103,7 +105,7 @@ def restatement(components: Components, claim: Claim) -> Restatement:
         }
         # A claimed record's person as linked now: a link made since may count them under
         # another record's id.
-        person_now = linked(reading)
+        person_now = people_known_at(reading, LATEST)
         people = {person_now(line["participant_id"]) for line in claim.lines} | {p for _, p in now}
         since = recorded_since(reading, claim.program_id, sorted(people), claim.known_at, period[1])
     by_key = {status.key: status for status in found}

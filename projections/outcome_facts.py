@@ -19,7 +19,8 @@ from domain.episode import Episode
 from domain.outcome_rules import KIND_OF_EVENT, fact_of
 from domain.participant import Participant
 from projections.keys import entry_key, text
-from projections.model import ReadModel, handles, recorded_at
+from projections.linked_records import LINKS, LinkedRecords
+from projections.model import handles, recorded_at
 from store.read_store import Tx
 
 # The events that record a fact, found by the names outcome_rules gives them.
@@ -29,7 +30,7 @@ PERSON_FACTS = tuple(
 )
 
 
-class OutcomeFacts(ReadModel):
+class OutcomeFacts(LinkedRecords):
     """Facts outcomes are measured on, one row per proving event; people and memberships."""
 
     name = "outcome_facts"
@@ -44,11 +45,7 @@ class OutcomeFacts(ReadModel):
             "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL,"
             " participant_id TEXT NOT NULL, recorded_at TEXT NOT NULL"
         ),
-        # Two records found to be one person, as recorded on each of them, until unlinked.
-        "links": (
-            "participant_id TEXT NOT NULL, other_id TEXT NOT NULL, position INTEGER PRIMARY KEY,"
-            " linked_at TEXT NOT NULL, unlinked_at TEXT"
-        ),
+        "links": LINKS,
         "facts": (
             "entry_id TEXT PRIMARY KEY, participant_id TEXT NOT NULL, program_id TEXT,"
             " kind TEXT NOT NULL, occurred_on TEXT NOT NULL, detail TEXT NOT NULL,"
@@ -85,26 +82,6 @@ class OutcomeFacts(ReadModel):
             (episode, program, participant, recorded_at(event.timestamp)),
         )
         self._episodes[episode] = (program, participant)
-
-    @handles(Participant.Linked)
-    def _linked(self, tx: Tx, event: Any, position: int) -> None:
-        tx.execute(
-            f"INSERT INTO {self.t('links')} VALUES (?, ?, ?, ?, NULL)",
-            (
-                text(event.originator_id),
-                text(event.other_id),
-                position,
-                recorded_at(event.timestamp),
-            ),
-        )
-
-    @handles(Participant.Unlinked)
-    def _unlinked(self, tx: Tx, event: Any, position: int) -> None:
-        tx.execute(
-            f"UPDATE {self.t('links')} SET unlinked_at = ?"
-            " WHERE participant_id = ? AND other_id = ? AND unlinked_at IS NULL",
-            (recorded_at(event.timestamp), text(event.originator_id), text(event.other_id)),
-        )
 
     @handles(*EPISODE_FACTS)
     def _episode_fact(self, tx: Tx, event: Any, position: int) -> None:

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from domain.outcome_rules import Definition, Fact, Status, definition_of, evaluate
 from projections.model import LATEST, Reading, recorded_at
-from projections.outcome_people import People, in_chunks
+from projections.outcome_people import in_chunks, people_known_at
 
 STATES = ("pending", "achieved", "failed")
 
@@ -65,18 +65,6 @@ def chosen(
     return picked
 
 
-def linked(reading: Reading, known_at: datetime | None = None) -> People:
-    """Records linked as one person as known at `known_at` (default: now): a person's status
-    is under the smallest id of their records, from all their records' facts."""
-    known = recorded_at(known_at) if known_at else LATEST
-    rows = reading.tx.execute(
-        f"SELECT participant_id, other_id FROM {reading.t('links')}"
-        " WHERE linked_at <= ? AND (unlinked_at IS NULL OR unlinked_at > ?)",
-        (known, known),
-    )
-    return People((str(a), str(b)) for a, b in rows)
-
-
 def statuses(
     reading: Reading,
     program_id: UUID,
@@ -86,11 +74,12 @@ def statuses(
 ) -> list[OutcomeStatus]:
     """Each definition's statuses on `as_of` of the program's people, as known at `known_at`.
 
-    A person is in the program if any record of theirs is, and in a cohort if any record of
-    theirs is: the facts of all their records count (a readmission recorded on a duplicate
-    record breaks an outcome all the same)."""
+    Records linked as one person are one, under the smallest id of their records. A person is in
+    the program if any record of theirs is, and in a cohort if any record of theirs is: the
+    facts of all their records count (a readmission recorded on a duplicate record breaks an
+    outcome all the same)."""
     program, known = str(program_id), recorded_at(known_at) if known_at else LATEST
-    people = linked(reading, known_at)
+    people = people_known_at(reading, known)
     # The program's people first, then their rows by id: a subquery of the members let
     # PostgreSQL, before it had statistics of the tables (after a rebuild), compare every fact
     # with every member (seconds for 10,000 people; ops/bench/DECISIONS.md).
@@ -158,7 +147,8 @@ def recorded_since(
     """Per person (as linked now), (entry id, kind) of facts of any of their records up to
     `as_of` recorded or voided after `moment`: what the ledger learnt since a claim was frozen,
     in log order."""
-    since, program, linked_now = recorded_at(moment), str(program_id), linked(reading)
+    since, program = recorded_at(moment), str(program_id)
+    linked_now = people_known_at(reading, LATEST)
     found: dict[str, list[tuple[int, str, str]]] = {}
     for record, entry, kind, position in in_chunks(
         reading,

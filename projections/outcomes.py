@@ -18,14 +18,15 @@ from domain.participant import Participant
 from domain.program import Program
 from domain.vocabulary import Indicator, Specialist
 from projections.keys import entry_key, text
-from projections.model import ReadModel, handles, recorded_at
+from projections.linked_records import LINKS, LinkedRecords
+from projections.model import handles, recorded_at
 from projections.outcome_report import RETURNED, report
 from store.read_store import Tx
 
 CONSULTING = {Specialist.PSYCHOLOGIST, Specialist.LAWYER, Specialist.DOCTOR}
 
 
-class Outcomes(ReadModel):
+class Outcomes(LinkedRecords):
     """Facts that count towards indicators, one row per proving event."""
 
     name = "outcomes"
@@ -52,12 +53,7 @@ class Outcomes(ReadModel):
             " recorded_at TEXT NOT NULL, prior_residence TEXT NOT NULL,"
             " target_groups TEXT NOT NULL, PRIMARY KEY (program_id, indicator, position)"
         ),
-        # Two records found to be one person, as recorded on each of them, until unlinked.
-        "links": (
-            "participant_id TEXT NOT NULL, other_id TEXT NOT NULL, position INTEGER NOT NULL,"
-            " linked_at TEXT NOT NULL, unlinked_at TEXT,"
-            " PRIMARY KEY (participant_id, other_id, position)"
-        ),
+        "links": LINKS,
         "episodes": (
             "episode_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, participant_id TEXT NOT NULL,"
             " opened_on TEXT NOT NULL, closed_on TEXT, opened_entry TEXT NOT NULL,"
@@ -147,26 +143,6 @@ class Outcomes(ReadModel):
         tx.execute(
             f"INSERT INTO {self.t('participants')} VALUES (?, ?, ?)",
             (text(event.originator_id), groups, event.prior_residence),
-        )
-
-    @handles(Participant.Linked)
-    def _linked(self, tx: Tx, event: Any, position: int) -> None:
-        tx.execute(
-            f"INSERT INTO {self.t('links')} VALUES (?, ?, ?, ?, NULL)",
-            (
-                text(event.originator_id),
-                text(event.other_id),
-                position,
-                recorded_at(event.timestamp),
-            ),
-        )
-
-    @handles(Participant.Unlinked)
-    def _unlinked(self, tx: Tx, event: Any, position: int) -> None:
-        tx.execute(
-            f"UPDATE {self.t('links')} SET unlinked_at = ?"
-            " WHERE participant_id = ? AND other_id = ? AND unlinked_at IS NULL",
-            (recorded_at(event.timestamp), text(event.originator_id), text(event.other_id)),
         )
 
     @handles(Participant.InstitutionalApplicationWithdrawn, Participant.InstitutionalAdmission)
