@@ -70,28 +70,8 @@ def claimed(store_url: str, tmp_path: Path) -> Iterator[Claimed]:
         )
         at_home = served(api, seed, codes, 2, "mental_disability", "parental_family", "2020-03-01")
         caseworker = api.as_("caseworker", codes)
-        named = api.http.post(
-            "/v1/participants",
-            json={"target_groups": ["mental_disability"], "settlement": "Chelyabinsk",
-                  "birth_year": 1985, "prior_residence": "inpatient_institution",
-                  "personal_data": {"full_name": NAME}},
-            headers=caseworker,
-        ).json()["id"]  # fmt: skip
-        consent = {"scope": "services", "document_ref": "C-1", "occurred_on": "2020-03-01"}
-        assert (
-            api.http.post(
-                f"/v1/participants/{named}/consents", json=consent, headers=caseworker
-            ).status_code
-            == 201
-        )
-        episode = api.http.post(
-            "/v1/episodes",
-            json={"participant_id": named, "program_id": seed.program, "caseworker": "cw-seed",
-                  "referral_source": "outreach", "occurred_on": "2020-03-01"},
-            headers=caseworker,
-        )  # fmt: skip
-        assert episode.status_code == 201, episode.text
-        boarded.insert(0, (named, episode.json()["id"]))
+        named = a_boarder(api, caseworker, seed.program, {"full_name": NAME})
+        boarded.insert(0, named)
         apartment = api.post(
             "/v1/facilities",
             {"kind": "training_apartment", "name": "Flat", "settlement": "Chelyabinsk",
@@ -139,6 +119,32 @@ def claimed(store_url: str, tmp_path: Path) -> Iterator[Claimed]:
         assert len(claim["lines"]) == 4 + 2 + 1
         assessor = api.as_("assessor", codes, sub="assessor-1")
         yield Claimed(api, claim, assessor, codes, boarded, neighbours, kept)
+
+
+def a_boarder(
+    api: Api, caseworker: dict[str, str], program: str, personal_data: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """(participant, episode): one more person from a boarding home, consenting, in the program."""
+    person: dict[str, Any] = {"target_groups": ["mental_disability"], "settlement": "Chelyabinsk",
+              "birth_year": 1985, "prior_residence": "inpatient_institution"}  # fmt: skip
+    if personal_data:
+        person["personal_data"] = personal_data
+    registered = api.http.post("/v1/participants", json=person, headers=caseworker)
+    assert registered.status_code == 201, registered.text
+    participant = registered.json()["id"]
+    consent = {"scope": "services", "document_ref": "C-1", "occurred_on": "2020-03-01"}
+    consented = api.http.post(
+        f"/v1/participants/{participant}/consents", json=consent, headers=caseworker
+    )
+    assert consented.status_code == 201, consented.text
+    opened = api.http.post(
+        "/v1/episodes",
+        json={"participant_id": participant, "program_id": program, "caseworker": "cw-seed",
+              "referral_source": "outreach", "occurred_on": "2020-03-01"},
+        headers=caseworker,
+    )  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    return participant, str(opened.json()["id"])
 
 
 def package_of(claimed: Claimed, **params: Any) -> dict[str, Any]:
@@ -366,27 +372,7 @@ def test_an_admission_on_a_record_linked_later_restates_the_claim_and_the_packag
     api, codes = claimed.api, claimed.codes
     caseworker = api.as_("caseworker", codes)
     person = claimed.boarded[1][0]
-    twin = api.http.post(
-        "/v1/participants",
-        json={"target_groups": ["mental_disability"], "settlement": "Chelyabinsk",
-              "birth_year": 1985, "prior_residence": "inpatient_institution"},
-        headers=caseworker,
-    ).json()["id"]  # fmt: skip
-    consent = {"scope": "services", "document_ref": "C-2", "occurred_on": "2020-03-01"}
-    assert (
-        api.http.post(
-            f"/v1/participants/{twin}/consents", json=consent, headers=caseworker
-        ).status_code
-        == 201
-    )
-    opened = api.http.post(
-        "/v1/episodes",
-        json={"participant_id": twin, "program_id": claimed.claim["program_id"],
-              "caseworker": "cw-seed", "referral_source": "outreach",
-              "occurred_on": "2020-03-01"},
-        headers=caseworker,
-    )  # fmt: skip
-    assert opened.status_code == 201, opened.text
+    twin, twin_episode = a_boarder(api, caseworker, claimed.claim["program_id"])
     admitted = api.http.post(
         f"/v1/participants/{twin}/institutional-events",
         json={"event": "admission", "institution_kind": "psychoneurological_boarding_home",
@@ -408,7 +394,7 @@ def test_an_admission_on_a_record_linked_later_restates_the_claim_and_the_packag
 
     package = package_of(claimed)
     whole = {e["position"] for e in package["events"]}
-    theirs = [e for e in package["entries"] if e[1] in (twin, opened.json()["id"])]
+    theirs = [e for e in package["entries"] if e[1] in (twin, twin_episode)]
     assert [e[3].rsplit(".")[-1] for e in theirs] == [
         "Registered", "ConsentRecorded", "Opened", "JoinedProgram", "InstitutionalAdmission",
         "Linked",
