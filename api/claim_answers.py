@@ -141,3 +141,69 @@ class ClaimList(ReadAnswer):
             "position": 420,
         }
     )
+
+
+class ClaimPackage(ReadAnswer):
+    """A claim's package for its assessor (api/claim_package.py says what it holds), to check
+    offline with ops/audit/verify_claim.py."""
+
+    format: str
+    claim_id: UUID
+    program_id: UUID
+    public_key: str = Field(description="Ed25519, raw 32 bytes in base64")
+    rules_sha256: str = Field(description="The SHA-256 of the outcome rules evaluated with")
+    links_v2_from: int = Field(description="Where links over an event's SHA-256 start")
+    start: int = Field(description="The first log position in the package")
+    chain_before: str = Field(description="The chain's value before `start`, hex")
+    checkpoints: list[dict[str, Any]] = Field(description="The signed checkpoints of the span")
+    entries: list[list[Any]] = Field(
+        description="Every event of the span: position, stream, version, topic, SHA-256 (hex)"
+    )
+    events: list[dict[str, Any]] = Field(
+        description="The events held whole: position, stored bytes (base64), the seal's hash"
+    )
+
+    model_config = documented(
+        {
+            "format": "ledger-claim-package/1",
+            "claim_id": "0b7d2e94-81f3-4a6c-b5d0-7e3c9a1f2d48",
+            "program_id": "9a3f7c10-2b4e-4d8a-8c61-5e0f1d2a3b4c",
+            "public_key": "KUwVEux8B5TJjEcPQyw1OGFQ3ktbO2FYenUwqhSApLk=",
+            "rules_sha256": "5d41402abc4b2a76b9719d911017c592" * 2,
+            "links_v2_from": 1,
+            "start": 3,
+            "chain_before": "fe59761bc0768791d2eaf985f53f0d0e114ec991d25382a20329bcfb2761d13d",
+            "checkpoints": [
+                {
+                    "position": 4,
+                    "hash": "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b",
+                    "signed_at": "2023-01-15T09:00:05+00:00",
+                    "signature": "0qwGFjBnNYAtOVUEEQozVsfHTph1tYhX3AJggatjKOMob83A02JBqKc8XBX0"
+                    "Mzku6DMx4TeTJsWqi41e6yTTAA==",
+                }
+            ],
+            "entries": [
+                [
+                    3,
+                    "6f1c8a52-3d0e-4c1b-9a7e-2b5d8f0e4a11",
+                    1,
+                    "ledger:Participant.Registered",
+                    "d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35",
+                ],
+                [
+                    4,
+                    "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                    7,
+                    "ledger:Episode.ServiceDelivered",
+                    "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce",
+                ],
+            ],
+            "events": [
+                {
+                    "position": 3,
+                    "state": "eyJ0YXJnZXRfZ3JvdXBzIjpbXX0=",
+                    "chain": "4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a",
+                }
+            ],
+        }
+    )

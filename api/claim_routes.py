@@ -4,7 +4,7 @@ api/claim_basis.py); it is read with each line's verdict, and the assessor's dec
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -14,7 +14,14 @@ from api import policy
 from api.answers import csv_too
 from api.auth import Principal
 from api.bodies import Body, Day, Id, Moment
-from api.claim_answers import ClaimAnswer, ClaimLine, ClaimLines, ClaimList, ClaimSummary
+from api.claim_answers import (
+    ClaimAnswer,
+    ClaimLine,
+    ClaimLines,
+    ClaimList,
+    ClaimPackage,
+    ClaimSummary,
+)
 from api.claim_basis import claim_basis
 from api.claim_package import claim_package
 from api.claim_restatement import Restatement, restatement
@@ -215,7 +222,7 @@ def router() -> APIRouter:
     @claims.get(
         "/v1/claims/{claim_id}/package",
         operation_id="claim_package",
-        response_model=dict[str, Any],
+        response_model=ClaimPackage,
     )
     def package(
         request: Request,
