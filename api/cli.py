@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from api.keys import MissingKeyError, fresh_key, require_keys
 from api.roles import ROLES
 from api.settings import Settings
 from projections.registry import READ_MODELS
+
+# The name in pyproject.toml's [project]: the installed distribution's metadata holds the version.
+DISTRIBUTION = "service-episode-ledger"
 
 # api.bulk_import.WORKERS, which loads the API's command table: a test holds them equal.
 IMPORT_WORKERS = 8
@@ -35,6 +39,7 @@ exit codes:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description="Service-episode ledger")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve(commands.add_parser("serve", help="serve the HTTP API"))
     project = commands.add_parser(
@@ -168,6 +173,14 @@ def _add_serve(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--workers", type=int, help="API processes on PostgreSQL (default: LEDGER_WORKERS or 1)"
     )
+
+
+def _version() -> str:
+    """The installed distribution's version; "unknown" when the code runs uninstalled."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _settings(command: str) -> Settings:
