@@ -25,6 +25,7 @@ from pydantic import (
 
 from api.client_text import storable
 from domain.vocabulary import (
+    MAX_HOURS_PER_WEEK,
     AssessmentStage,
     ClosureReason,
     CourseFormat,
@@ -291,6 +292,11 @@ class CourseBody(Dated):
 class JobBody(Dated):
     employment: Employment
     occupation: Text
+    hours_per_week: Annotated[int, Field(ge=1, le=MAX_HOURS_PER_WEEK), WholeNumber] | None = Field(
+        None,
+        description="Hours a week agreed with the employer (part-time or full-time);"
+        " left out or null: not known",
+    )
 
 
 class JobEndBody(Dated):

@@ -44,6 +44,7 @@ from domain.tracks import (
 )
 from domain.vocabulary import (
     COURSE_HOURS,
+    MAX_HOURS_PER_WEEK,
     AssessmentStage,
     ClosureReason,
     CourseFormat,
@@ -355,13 +356,23 @@ class Episode(LedgerAggregate):
         occurred_on: date,
         by: Actor,
         today: date,
+        hours_per_week: int | None = None,
     ) -> None:
+        """`hours_per_week` as agreed with the employer, or None if not known."""
         self._check_open(occurred_on, today)
+        if hours_per_week is not None and (
+            type(hours_per_week) is not int or not 1 <= hours_per_week <= MAX_HOURS_PER_WEEK
+        ):
+            raise InvalidValueError(
+                f"hours_per_week is a whole number from 1 to {MAX_HOURS_PER_WEEK},"
+                f" not {hours_per_week!r}"
+            )
         self.trigger_event(
             self.JobStarted,
             job_id=job_id,
             employment=one_of(Employment, employment),
             occupation=non_empty(occupation, "occupation"),
+            hours_per_week=hours_per_week,
             **stamp(by, occurred_on),
         )
 

@@ -229,11 +229,20 @@ class JobStep(TrackStep):
 
 
 class JobStarted(JobStep):
-    """The participant started work: on the open market or in a supported workshop."""
+    """The participant started work: on the open market or in a supported workshop, for so
+    many hours a week (None: not recorded)."""
 
     status = "started"
     employment: str
     occupation: str
+    hours_per_week: int | None
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        # Version 1 did not ask how many hours a week: for jobs recorded then, nobody knows.
+        state["hours_per_week"] = None
 
 
 class JobEnded(JobStep):

@@ -182,21 +182,29 @@ def start_job(
     employment: Employment,
     occupation: str,
     occurred_on: date,
+    hours_per_week: int | None = None,
 ) -> CommandResult:
+    """`hours_per_week` (1 to 80) if the caseworker knows it."""
     job_id = uuid4()
+    arguments = {
+        "episode_id": episode_id,
+        "employment": employment,
+        "occupation": occupation,
+        "occurred_on": occurred_on,
+        "job_id": None,
+    }
+    # Named only when given: a body without it keeps the fingerprint it had before it existed.
+    if hours_per_week is not None:
+        arguments["hours_per_week"] = hours_per_week
     return ledger.change(
         ctx,
         Episode,
         episode_id,
         "start_job",
-        {
-            "episode_id": episode_id,
-            "employment": employment,
-            "occupation": occupation,
-            "occurred_on": occurred_on,
-            "job_id": None,
-        },
-        lambda e, today: e.start_job(job_id, employment, occupation, occurred_on, ctx.actor, today),
+        arguments,
+        lambda e, today: e.start_job(
+            job_id, employment, occupation, occurred_on, ctx.actor, today, hours_per_week
+        ),
         result_id=job_id,
     )
 

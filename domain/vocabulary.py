@@ -88,6 +88,8 @@ class CourseFormat(StrEnum):
 
 
 COURSE_HOURS = (16, 36, 72)
+# A job's hours a week: a full-time week is 40; past 80 is a slip of the keyboard, not a job.
+MAX_HOURS_PER_WEEK = 80
 
 
 class Employment(StrEnum):

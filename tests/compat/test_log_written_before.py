@@ -259,8 +259,29 @@ def as_answered_now(first: dict[str, Any]) -> dict[str, Any]:
     return {**answer, "aggregate_id": written_to, "event_id": str(event_id)}
 
 
+# Facts an event gained since that code (issue #21: a job's hours a week), each with what the
+# events it stored read as: a history line shows them, so they must say "not recorded".
+GAINED_FACTS: dict[str, dict[str, Any]] = {"JobStarted": {"hours_per_week": None}}
+
+
+def _without_gained(value: Any) -> Any:
+    """History lines without the facts their events gained, having checked what they read as."""
+    if isinstance(value, list):
+        return [_without_gained(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    gained = GAINED_FACTS.get(value.get("type", ""), {}) if "data" in value else {}
+    if gained:
+        data = value["data"]
+        assert {k: data.get(k, "absent") for k in gained} == gained, value
+        value = {**value, "data": {k: v for k, v in data.items() if k not in gained}}
+    return {k: _without_gained(v) for k, v in value.items()}
+
+
 def as_before(body: dict[str, Any]) -> dict[str, Any]:
-    """An outcomes report without what was added since (which must be all that was added)."""
+    """An outcomes report without what was added since (which must be all that was added), and
+    history lines without the facts their events gained."""
+    body = _without_gained(body)
     if "indicators" not in body:
         return body
     kept = []

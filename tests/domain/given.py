@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -109,3 +110,23 @@ def an_episode(opened_on: date = date(2024, 2, 1)) -> Episode:
 
 def new_id() -> Any:
     return uuid4()
+
+
+def job_started_at_version_1(
+    job_id: UUID, occurred_on: date, class_version: int | None = None
+) -> bytes:
+    """A JobStarted's stored state as the code before issue 21 wrote it: no hours a week, and
+    no `class_version` (the library writes it only above 1)."""
+    state: dict[str, Any] = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2025-07-05T09:30:00.000000+00:00"},
+        "occurred_on": {"_type_": "date_iso", "_data_": occurred_on.isoformat()},
+        "recorded_by": "caseworker-1",
+        "recorded_role": "caseworker",
+        "request_id": "req-v1",
+        "job_id": {"_type_": "uuid_hex", "_data_": job_id.hex},
+        "employment": "open_market",
+        "occupation": "baker",
+    }
+    if class_version is not None:
+        state["class_version"] = class_version
+    return json.dumps(state, separators=(",", ":")).encode()

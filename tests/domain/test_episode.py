@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -268,6 +269,30 @@ def test_a_job_starts_and_ends() -> None:
         episode,
         lambda: episode.end_job(job, "again", date(2024, 5, 2), CASEWORKER, TODAY),
     )
+
+
+def test_a_job_records_its_hours_a_week_when_they_are_known() -> None:
+    episode = an_episode()
+    part_time, unknown = then_events(
+        episode,
+        lambda: (
+            episode.start_job(uuid4(), "open_market", "cleaner", MARCH, CASEWORKER, TODAY, 20),
+            episode.start_job(uuid4(), "open_market", "loader", MARCH, CASEWORKER, TODAY),
+        ),
+    )
+    assert (part_time.hours_per_week, unknown.hours_per_week) == (20, None)
+    assert [track.status for track in episode.tracks.values()] == ["started", "started"]
+
+
+@pytest.mark.parametrize("hours", [0, -5, 81, 400, True, 20.0])
+def test_hours_a_week_outside_a_whole_1_to_80_are_refused(hours: Any) -> None:
+    episode = an_episode()
+    then_refused(
+        InvalidValueError,
+        episode,
+        lambda: episode.start_job(uuid4(), "open_market", "cook", MARCH, CASEWORKER, TODAY, hours),
+    )
+    assert episode.tracks == {}
 
 
 def test_a_placement_takes_a_bed_in_the_facility_and_ending_it_frees_the_bed() -> None:

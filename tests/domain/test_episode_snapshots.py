@@ -31,6 +31,7 @@ from tests.domain.given import (
     a_facility,
     a_participant,
     a_program,
+    job_started_at_version_1,
     replayed,
     then_events,
     then_refused,
@@ -228,6 +229,34 @@ def test_episode_snapshots_are_written_in_the_shape_they_had_before() -> None:
     # Same keys in the same order, same values: the same bytes once the timestamp is set aside.
     assert json.dumps(rewritten["state"]) == json.dumps(STORED_BEFORE["state"])
     assert rewritten["topic"] == STORED_BEFORE["topic"]
+
+
+def test_a_snapshot_from_before_jobs_had_hours_goes_on_with_a_job_stored_without_them() -> None:
+    """A snapshot keeps the episode's state, not its events' facts: a job's hours are not in it,
+    so JobStarted's version 2 leaves snapshots as they were (the episode's own class_version is
+    about the shape of its tracks)."""
+    episode = restored(STORED_BEFORE)
+    old_job, new_job = UUID(int=23), UUID(int=24)
+    stored = StoredEvent(
+        EPISODE, 23, "ledger:Episode.JobStarted", job_started_at_version_1(old_job, MAR2)
+    )
+    job = mapper().to_domain_event(stored)
+    episode = job.mutate(episode)
+    assert (job.hours_per_week, episode.tracks[old_job].status) == (None, "started")
+    ended, started = then_events(
+        episode,
+        lambda: (
+            episode.end_job(old_job, "seasonal", MAR2, CASEWORKER, TODAY),
+            episode.start_job(new_job, "open_market", "cook", MAR2, CASEWORKER, TODAY, 36),
+        ),
+    )
+    assert (ended.originator_version, started.hours_per_week) == (24, 36)
+    state = written(episode)["state"]
+    assert state["tracks"][new_job.hex] == {
+        "kind": "job",
+        "steps": [[25, "started", {"_type_": "date_iso", "_data_": "2024-03-02"}]],
+    }
+    assert "class_version" not in state
 
 
 def test_an_episode_read_from_its_snapshot_equals_the_episode_replayed_from_its_events() -> None:

@@ -332,6 +332,18 @@ KNOWN: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
         "bba1449d7f3a8820d30bc91f7a6f493bbc210181a3af8edfd91772109f1f2a17",
     ),
     (
+        "start_job",
+        (EPISODE,),
+        # Hours a week came in issue 21: named only when given, so the body above kept its pin.
+        {
+            "employment": "open_market",
+            "occupation": "baker",
+            "occurred_on": DAY,
+            "hours_per_week": 20,
+        },
+        "b8a4164124e4cd33d270d2848b02de6b08415bf06c32c8054d635e46379fa1af",
+    ),
+    (
         "end_job",
         (EPISODE, TRACK),
         {"reason": "contract ended", "occurred_on": DAY},
