@@ -17,6 +17,7 @@ from api import (
     caseload_routes,
     claim_routes,
     command_routes,
+    docs_routes,
     episode_routes,
     facility_routes,
     indigo_routes,
@@ -130,11 +131,15 @@ def create_app(settings: Settings | None = None) -> LedgerApp:
         # Starlette's redirect to the path with(out) a trailing slash builds its absolute
         # Location from the request's Host header, which a client can forge: none is made.
         redirect_slashes=False,
+        # Served by api/docs_routes.py with their assets, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.authenticator = Authenticator(settings)
     problems.install(app)
     command_routes.document(app)
     document_url_text(app)
+    docs_routes.install(app)
     # The routes go straight onto the app's router: an included router was matched twice per
     # request, each time trying every route before the match.
     routers = (
