@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -30,7 +31,25 @@ def print_welcome(settings: Settings, host: str, port: int) -> None:
     print(flush=True)
 
 
+def unusable_address(host: str, port: int) -> str | None:
+    """Why the API could not listen on host:port (in use, not this machine's), or None."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 def serve(settings: Settings, host: str, port: int, workers: int | None) -> None:
+    # Before anything is printed or started: tokens and a banner for an API that then cannot
+    # listen would only bury the one line that matters.
+    refused = unusable_address(host, port)
+    if refused is not None:
+        sys.exit(f"ledger serve: cannot listen on {host}:{port}: {refused} (stop what uses it,"
+                 " or pick another --host/--port)")  # fmt: skip
     workers = workers or settings.workers
     if workers > 1 and settings.database_url.startswith("sqlite"):
         sys.exit("--workers needs PostgreSQL: SQLite takes one writing process")
