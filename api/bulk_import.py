@@ -96,6 +96,11 @@ def _mentions(value: Any) -> set[str]:
     return set().union(*(_mentions(item) for item in items))
 
 
+class ImportFileError(ValueError):
+    """A line of an import file that cannot be imported: `ledger import` prints it, one line
+    naming the file and line, and exits 1."""
+
+
 def _units(path: Path, chunk: int) -> Iterator[Unit]:
     """The file's units, each with the key of its text (see the module's docstring)."""
     seen: dict[str, int] = {}
@@ -105,6 +110,19 @@ def _units(path: Path, chunk: int) -> Iterator[Unit]:
         unit.key = f"{digest}:{before}"
         seen[digest] = before + 1
         yield unit
+
+
+def _check_line(path: Path, number: int, record: Any) -> None:
+    """A line is an object naming a known command, with its params and body as objects."""
+    if type(record) is not dict:
+        raise ImportFileError(f"{path}:{number}: a line is one JSON object")
+    if record.get("command") not in BY_NAME and record.get("command") != "deliver_service":
+        raise ImportFileError(f"{path}:{number}: names no command the ledger knows")
+    for part in ("params", "body"):
+        if type(record.get(part, {})) is not dict:
+            raise ImportFileError(f"{path}:{number}: {part} is a JSON object")
+    if record["command"] == "deliver_service" and "episode_id" not in record.get("params", {}):
+        raise ImportFileError(f"{path}:{number}: deliver_service names its params.episode_id")
 
 
 def _gathered(path: Path, chunk: int) -> Iterator[tuple[Unit, list[bytes]]]:
@@ -118,9 +136,8 @@ def _gathered(path: Path, chunk: int) -> Iterator[tuple[Unit, list[bytes]]]:
             try:
                 record = orjson.loads(text)
             except orjson.JSONDecodeError as error:
-                raise ValueError(f"line {number} is not JSON: {error}") from error
-            if "command" not in record:
-                raise ValueError(f"line {number} names no command")
+                raise ImportFileError(f"{path}:{number}: not JSON ({error})") from error
+            _check_line(path, number, record)
             if record["command"] == "deliver_service":
                 episode = record["params"]["episode_id"]
                 if (
@@ -241,6 +258,15 @@ class _Importer:
             self.names[record["as"]] = result.id
 
 
+def _said(error: Exception) -> str:
+    """Why a line was refused, in one line."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()
+        )
+    return " ".join(str(error).split())
+
+
 def import_file(
     ledger: Ledger,
     path: Path,
@@ -278,7 +304,7 @@ def import_file(
             thread.join()
     if importer.refused:
         number, name, error = min(importer.refused, key=lambda refusal: refusal[0])
-        raise ValueError(f"line {number} ({name}) was refused: {error}") from error
+        raise ImportFileError(f"{path}:{number}: {name} was refused: {_said(error)}") from error
     seconds = time.perf_counter() - started
     events = (ledger.recorder.max_notification_id() or 0) - head_before
     return ImportReport(lines, events, seconds)

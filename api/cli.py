@@ -106,6 +106,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = _settings(args.command)
+    try:
+        _run(parser, args, settings)
+    except OSError as error:  # a file or folder named that cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        sys.exit(f"ledger {args.command}: {where}{error.strerror or error}")
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: Settings) -> None:
 
     if args.command in EXITING:
         sys.exit(EXITING[args.command](settings, args))

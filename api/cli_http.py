@@ -16,7 +16,7 @@ import uvicorn
 from api import bootstrap
 from api.app import LedgerApp, create_app
 from api.auth import mint
-from api.bulk_import import import_file
+from api.bulk_import import ImportFileError, import_file
 from api.roles import ROLES
 from api.settings import Settings
 
@@ -102,6 +102,8 @@ def import_commands(settings: Settings, path: Path, workers: int, source: str | 
     ledger = bootstrap.ledger_for(settings)
     try:
         report = import_file(ledger, path, workers=workers, source=source)
+    except ImportFileError as error:
+        sys.exit(f"ledger import: {error}")
     finally:
         ledger.close()
     print(

@@ -119,7 +119,7 @@ def test_a_refused_line_is_named_and_nothing_after_it_in_its_episode_is_written(
     path = a_program_file(tmp_path / "file.ndjson", refuse_service_of=3)
     refused = 2 + 3 * 6 + sum(SERVICES[:3]) + 4 + 2  # person 3's second service
 
-    with pytest.raises(ValueError, match=f"line {refused} ") as error:
+    with pytest.raises(ValueError, match=f":{refused}: ") as error:
         import_file(ledger, path, chunk=100, workers=4)
 
     assert "quantity" in str(error.value)
@@ -205,7 +205,7 @@ def test_services_of_a_kind_the_program_added_import_after_it_and_an_unknown_kin
     path = tmp_path / "file.ndjson"
     path.write_text("\n".join(lines) + "\n")
 
-    with pytest.raises(ValueError, match="line 10 ") as error:
+    with pytest.raises(ValueError, match=":10: ") as error:
         import_file(ledger, path, chunk=4, workers=4)
 
     assert "'massage'" in str(error.value)
