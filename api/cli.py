@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from api import cli_claims, cli_ops
+from api import cli_claims, cli_ops, cli_reports
 from api.keys import MissingKeyError, fresh_key, require_keys
 from api.roles import ROLES
 from api.settings import Settings
@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     indigo.add_argument("file", help="where to write the export")
     indigo.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
     cli_claims.add_parser(commands)
+    cli_reports.add_parser(commands)
     _add_erasures(commands.add_parser("erasures", help="the erasures listed outside the store"))
     token = commands.add_parser("token", help="mint a development token (embedded HS256 secret)")
     token.add_argument("--sub", required=True, help="the subject, e.g. a staff id")
@@ -96,6 +97,7 @@ EXITING: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
         settings, args.program, Path(args.file), args.as_of
     ),
     "claims": cli_claims.run,
+    "report": cli_reports.run,
     "erasures": lambda settings, args: cli_ops.reapply_erasures(
         settings, Path(args.file) if args.file else None
     ),
